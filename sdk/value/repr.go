@@ -1,0 +1,184 @@
+package value
+
+import (
+	"fmt"
+	"math/big"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// Str returns Python's str(v): strings as they are, None/True/False, floats
+// in repr form, Decimals as stored, datetimes with a space separator, and
+// containers in repr form.
+func Str(v any) string {
+	switch t := v.(type) {
+	case string:
+		return t
+	case DateTime:
+		return t.String()
+	}
+	return Repr(v)
+}
+
+// Repr returns Python's repr(v) for a value of this model, e.g.
+// {'a': 1, 'b': [None, True, 'x']}. Inside containers a Decimal shows as
+// Decimal('1.50') and a datetime as datetime.datetime(…), as Python does.
+func Repr(v any) string {
+	var b strings.Builder
+	repr(&b, v)
+	return b.String()
+}
+
+func repr(b *strings.Builder, v any) {
+	switch t := v.(type) {
+	case nil:
+		b.WriteString("None")
+	case bool:
+		if t {
+			b.WriteString("True")
+		} else {
+			b.WriteString("False")
+		}
+	case int:
+		b.WriteString(strconv.Itoa(t))
+	case int64:
+		b.WriteString(strconv.FormatInt(t, 10))
+	case *big.Int:
+		b.WriteString(t.String())
+	case float64:
+		b.WriteString(FormatFloat(t))
+	case string:
+		b.WriteString(QuoteString(t))
+	case Decimal:
+		b.WriteString("Decimal(" + QuoteString(t.String()) + ")")
+	case DateTime:
+		b.WriteString(reprDateTime(t))
+	case *Map:
+		b.WriteByte('{')
+		for i, k := range t.Keys() {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(QuoteString(k))
+			b.WriteString(": ")
+			vv, _ := t.Get(k)
+			repr(b, vv)
+		}
+		b.WriteByte('}')
+	case []any:
+		b.WriteByte('[')
+		for i, e := range t {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			repr(b, e)
+		}
+		b.WriteByte(']')
+	case fmt.Stringer:
+		b.WriteString(t.String())
+	default:
+		fmt.Fprint(b, v)
+	}
+}
+
+func reprDateTime(d DateTime) string {
+	t := d.Time
+	args := fmt.Sprintf("%d, %d, %d, %d, %d", t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute())
+	us := t.Nanosecond() / 1000
+	if t.Second() != 0 || us != 0 {
+		args += fmt.Sprintf(", %d", t.Second())
+	}
+	if us != 0 {
+		args += fmt.Sprintf(", %d", us)
+	}
+	_, off := t.Zone()
+	tz := "datetime.timezone.utc"
+	if off != 0 {
+		tz = fmt.Sprintf("datetime.timezone(datetime.timedelta(seconds=%d))", off)
+		if off%86400 != off || off < 0 {
+			days, secs := floorDiv(off, 86400)
+			tz = fmt.Sprintf("datetime.timezone(datetime.timedelta(days=%d, seconds=%d))", days, secs)
+			if secs == 0 {
+				tz = fmt.Sprintf("datetime.timezone(datetime.timedelta(days=%d))", days)
+			}
+		}
+	}
+	return "datetime.datetime(" + args + ", tzinfo=" + tz + ")"
+}
+
+func floorDiv(a, b int) (int, int) {
+	q, r := a/b, a%b
+	if r < 0 {
+		q--
+		r += b
+	}
+	return q, r
+}
+
+// QuoteString returns Python's repr of a str: single quotes unless the text
+// holds a single quote and no double quote.
+func QuoteString(s string) string {
+	q := byte('\'')
+	if strings.ContainsRune(s, '\'') && !strings.ContainsRune(s, '"') {
+		q = '"'
+	}
+	var b strings.Builder
+	b.WriteByte(q)
+	for _, r := range s {
+		switch {
+		case r == rune(q) || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case r < 0x7f:
+			b.WriteRune(r)
+		case !unicode.IsPrint(r) && r != ' ':
+			switch {
+			case r <= 0xff:
+				fmt.Fprintf(&b, `\x%02x`, r)
+			case r <= 0xffff:
+				fmt.Fprintf(&b, `\u%04x`, r)
+			default:
+				fmt.Fprintf(&b, `\U%08x`, r)
+			}
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte(q)
+	return b.String()
+}
+
+// PyType returns the Python class name of v (str, int, float, bool,
+// NoneType, list, dict, decimal.Decimal, datetime.datetime).
+func PyType(v any) string {
+	switch v.(type) {
+	case nil:
+		return "NoneType"
+	case bool:
+		return "bool"
+	case int, int64, *big.Int:
+		return "int"
+	case float64:
+		return "float"
+	case string:
+		return "str"
+	case Decimal:
+		return "decimal.Decimal"
+	case DateTime:
+		return "datetime.datetime"
+	case *Map:
+		return "dict"
+	case []any:
+		return "list"
+	}
+	return fmt.Sprintf("%T", v)
+}
