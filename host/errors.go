@@ -1,0 +1,91 @@
+package host
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ErrHostClosed is returned for work offered after Shutdown or Close began.
+var ErrHostClosed = errors.New("lava-actions host is closed")
+
+// ErrPluginNotFound means no executable on the plugin path serves a type.
+var ErrPluginNotFound = errors.New("unknown action")
+
+// PluginError is a failure of a plugin process rather than of its action:
+// it would not start, crashed, broke the protocol or ran past its deadline.
+type PluginError struct {
+	// Type is the action type and Path the executable.
+	Type, Path string
+	// Kind says what went wrong.
+	Kind PluginErrorKind
+	// Err is the underlying error.
+	Err error
+	// StderrTail holds the plugin's last stderr lines, if any.
+	StderrTail string
+}
+
+// PluginErrorKind classifies a PluginError.
+type PluginErrorKind string
+
+// Plugin error kinds.
+const (
+	KindStart       PluginErrorKind = "start"        // would not start or is not a lava plugin
+	KindIncompat    PluginErrorKind = "incompatible" // speaks another protocol version
+	KindCrash       PluginErrorKind = "crash"        // exited or broke the connection mid-call
+	KindDeadline    PluginErrorKind = "deadline"     // ran past its deadline and was killed
+	KindCancelled   PluginErrorKind = "cancelled"    // the caller cancelled
+	KindWrongType   PluginErrorKind = "wrong-type"   // describes another type than its file name
+	KindUnavailable PluginErrorKind = "unavailable"  // host closing
+)
+
+func (e *PluginError) Error() string {
+	var b strings.Builder
+	switch e.Kind {
+	case KindDeadline:
+		fmt.Fprintf(&b, "plugin %s: no answer before the deadline; plugin killed", e.Path)
+	case KindCrash:
+		fmt.Fprintf(&b, "plugin %s crashed: %v", e.Path, e.Err)
+	default:
+		fmt.Fprintf(&b, "plugin %s: %v", e.Path, e.Err)
+	}
+	if tail := strings.TrimSpace(e.StderrTail); tail != "" && e.Kind != KindDeadline {
+		lines := strings.Split(tail, "\n")
+		if len(lines) > 5 {
+			lines = lines[len(lines)-5:]
+		}
+		fmt.Fprintf(&b, " (stderr: %s)", strings.Join(lines, " | "))
+	}
+	return b.String()
+}
+
+func (e *PluginError) Unwrap() error { return e.Err }
+
+// ActionError is the error of one action of a list, worded as lava words it:
+// "<key> action: <type>: <message>".
+type ActionError struct {
+	// Key is on_success, on_retry or on_fail.
+	Key string
+	// Index is the item's 0-based position, -1 for the list itself.
+	Index int
+	// Type is the item's action type ("" when it has none).
+	Type string
+	// Msg is the action's own message.
+	Msg string
+	// Invalid is true when the list failed validation and nothing ran.
+	Invalid bool
+	// Err is an underlying typed error (e.g. *PluginError), if any.
+	Err error
+}
+
+func (e *ActionError) Error() string {
+	switch {
+	case e.Index < 0:
+		return e.Key + ": " + e.Msg
+	case e.Type == "":
+		return e.Key + " action: " + e.Msg
+	}
+	return e.Key + " action: " + e.Type + ": " + e.Msg
+}
+
+func (e *ActionError) Unwrap() error { return e.Err }

@@ -1,0 +1,123 @@
+package host
+
+import (
+	"context"
+	"io"
+	"log"
+	"log/slog"
+
+	"github.com/hashicorp/go-hclog"
+)
+
+// slogHCLog adapts a *slog.Logger to the hclog.Logger go-plugin wants, so
+// plugin stderr lines (hclog JSON) land on the host's slog logger with their
+// levels and attributes.
+type slogHCLog struct {
+	l    *slog.Logger
+	name string
+	args []any
+	// floor lifts records below it to it; go-plugin logs routine chatter at
+	// DEBUG/TRACE and the host keeps those at DEBUG.
+}
+
+func newHCLog(l *slog.Logger, name string) hclog.Logger {
+	return &slogHCLog{l: l, name: name}
+}
+
+func toSlogLevel(level hclog.Level) slog.Level {
+	switch level {
+	case hclog.Trace, hclog.Debug:
+		return slog.LevelDebug
+	case hclog.Info, hclog.NoLevel, hclog.DefaultLevel:
+		return slog.LevelInfo
+	case hclog.Warn:
+		return slog.LevelWarn
+	default:
+		return slog.LevelError
+	}
+}
+
+func (h *slogHCLog) Log(level hclog.Level, msg string, args ...any) {
+	if level == hclog.Off {
+		return
+	}
+	lv := toSlogLevel(level)
+	if !h.l.Enabled(context.Background(), lv) {
+		return
+	}
+	attrs := append([]any{}, h.args...)
+	if h.name != "" {
+		attrs = append(attrs, "logger", h.name)
+	}
+	h.l.Log(context.Background(), lv, msg, append(attrs, args...)...)
+}
+
+func (h *slogHCLog) Trace(msg string, args ...any) { h.Log(hclog.Trace, msg, args...) }
+func (h *slogHCLog) Debug(msg string, args ...any) { h.Log(hclog.Debug, msg, args...) }
+func (h *slogHCLog) Info(msg string, args ...any)  { h.Log(hclog.Info, msg, args...) }
+func (h *slogHCLog) Warn(msg string, args ...any)  { h.Log(hclog.Warn, msg, args...) }
+func (h *slogHCLog) Error(msg string, args ...any) { h.Log(hclog.Error, msg, args...) }
+
+func (h *slogHCLog) enabled(l slog.Level) bool { return h.l.Enabled(context.Background(), l) }
+func (h *slogHCLog) IsTrace() bool             { return h.enabled(slog.LevelDebug) }
+func (h *slogHCLog) IsDebug() bool             { return h.enabled(slog.LevelDebug) }
+func (h *slogHCLog) IsInfo() bool              { return h.enabled(slog.LevelInfo) }
+func (h *slogHCLog) IsWarn() bool              { return h.enabled(slog.LevelWarn) }
+func (h *slogHCLog) IsError() bool             { return h.enabled(slog.LevelError) }
+func (h *slogHCLog) ImpliedArgs() []any        { return h.args }
+func (h *slogHCLog) Name() string              { return h.name }
+func (h *slogHCLog) SetLevel(hclog.Level)      {}
+func (h *slogHCLog) GetLevel() hclog.Level {
+	switch {
+	case h.IsDebug():
+		return hclog.Debug
+	case h.IsInfo():
+		return hclog.Info
+	case h.IsWarn():
+		return hclog.Warn
+	}
+	return hclog.Error
+}
+
+func (h *slogHCLog) With(args ...any) hclog.Logger {
+	c := *h
+	c.args = append(append([]any{}, h.args...), args...)
+	return &c
+}
+
+func (h *slogHCLog) Named(name string) hclog.Logger {
+	c := *h
+	if c.name != "" {
+		name = c.name + "." + name
+	}
+	c.name = name
+	return &c
+}
+
+func (h *slogHCLog) ResetNamed(name string) hclog.Logger {
+	c := *h
+	c.name = name
+	return &c
+}
+
+func (h *slogHCLog) StandardLogger(*hclog.StandardLoggerOptions) *log.Logger {
+	return log.New(h.StandardWriter(nil), "", 0)
+}
+
+func (h *slogHCLog) StandardWriter(*hclog.StandardLoggerOptions) io.Writer {
+	return writerFunc(func(p []byte) (int, error) {
+		h.Info(string(trimNewline(p)))
+		return len(p), nil
+	})
+}
+
+type writerFunc func(p []byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+func trimNewline(p []byte) []byte {
+	for len(p) > 0 && (p[len(p)-1] == '\n' || p[len(p)-1] == '\r') {
+		p = p[:len(p)-1]
+	}
+	return p
+}

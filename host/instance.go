@@ -1,0 +1,312 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os/exec"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-plugin"
+	"github.com/lava-actions/lava-actions/internal/actionpb"
+	"github.com/lava-actions/lava-actions/internal/wire"
+	"github.com/lava-actions/lava-actions/sdk"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// clientPlugin is the host side of the go-plugin contract.
+type clientPlugin struct {
+	plugin.NetRPCUnsupportedPlugin
+}
+
+func (clientPlugin) GRPCServer(*plugin.GRPCBroker, *grpc.Server) error {
+	return errors.New("the host is not a plugin")
+}
+
+func (clientPlugin) GRPCClient(_ context.Context, _ *plugin.GRPCBroker, c *grpc.ClientConn) (any, error) {
+	return actionpb.NewActionClient(c), nil
+}
+
+// instance owns the process of one action type. It starts the process on
+// first use, restarts it after a crash (with backoff after repeated
+// crashes) and kills it on close.
+type instance struct {
+	typ, path string
+	h         *Host
+
+	mu       sync.Mutex
+	client   *plugin.Client
+	cmd      *exec.Cmd
+	rpc      actionpb.ActionClient
+	desc     *sdk.Description
+	stderr   *tailBuffer
+	crashes  int       // consecutive failed starts or crashes
+	notUntil time.Time // no restart before this
+}
+
+// conn returns a live client, starting the process if needed.
+func (in *instance) conn(ctx context.Context) (actionpb.ActionClient, *tailBuffer, error) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.client != nil && !in.client.Exited() {
+		return in.rpc, in.stderr, nil
+	}
+	in.stopLocked()
+	if wait := time.Until(in.notUntil); wait > 0 {
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, nil, &PluginError{Type: in.typ, Path: in.path, Kind: KindCancelled, Err: ctx.Err()}
+		case <-t.C:
+		}
+	}
+	rpc, err := in.startLocked(ctx)
+	if err != nil {
+		in.failedLocked()
+		return nil, nil, err
+	}
+	return rpc, in.stderr, nil
+}
+
+func (in *instance) failedLocked() {
+	in.crashes++
+	if in.crashes > 1 {
+		backoff := min(25*time.Millisecond<<min(in.crashes-2, 8), 2*time.Second)
+		in.notUntil = time.Now().Add(backoff)
+	}
+}
+
+func (in *instance) startLocked(ctx context.Context) (actionpb.ActionClient, error) {
+	cfg := in.h.cfg
+	cmd := exec.Command(in.path)
+	cmd.Env = in.h.pluginEnv()
+	setProcAttrs(cmd)
+	tail := newTailBuffer(16 << 10)
+	log := in.h.log.With("plugin", in.typ)
+	client := plugin.NewClient(&plugin.ClientConfig{
+		HandshakeConfig:  wire.Handshake,
+		Plugins:          plugin.PluginSet{wire.PluginName: clientPlugin{}},
+		Cmd:              cmd,
+		SkipHostEnv:      true,
+		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		Logger:           newHCLog(log, ""),
+		Stderr:           tail,
+		SyncStdout:       &lineLogger{log: log, msg: "plugin wrote to stdout"},
+		SyncStderr:       &lineLogger{log: log, msg: "plugin wrote to stderr"},
+		StartTimeout:     cfg.StartTimeout,
+		GRPCDialOptions: []grpc.DialOption{grpc.WithDefaultCallOptions(
+			grpc.MaxCallRecvMsgSize(wire.MaxMessageBytes), grpc.MaxCallSendMsgSize(wire.MaxMessageBytes))},
+	})
+	fail := func(kind PluginErrorKind, err error) (actionpb.ActionClient, error) {
+		client.Kill()
+		killGroup(cmd)
+		return nil, &PluginError{Type: in.typ, Path: in.path, Kind: kind, Err: err, StderrTail: tail.String()}
+	}
+	proto, err := client.Client()
+	if err != nil {
+		return fail(classifyStart(err), cleanStartError(err))
+	}
+	raw, err := proto.Dispense(wire.PluginName)
+	if err != nil {
+		return fail(KindStart, err)
+	}
+	rpc := raw.(actionpb.ActionClient)
+	dctx, cancel := context.WithTimeout(ctx, cfg.StartTimeout)
+	defer cancel()
+	d, err := rpc.Describe(dctx, &actionpb.DescribeRequest{})
+	if err != nil {
+		return fail(KindStart, fmt.Errorf("describe: %w", transportError(err)))
+	}
+	if d.GetProtocolVersion() != wire.ProtocolVersion {
+		return fail(KindIncompat, fmt.Errorf("incompatible protocol %d (host speaks %d)", d.GetProtocolVersion(), wire.ProtocolVersion))
+	}
+	if d.GetType() != in.typ {
+		return fail(KindWrongType, fmt.Errorf("describes action type %q, but its file name says %q", d.GetType(), in.typ))
+	}
+	desc := descFromProto(d)
+	in.client, in.cmd, in.rpc, in.stderr, in.desc = client, cmd, rpc, tail, &desc
+	return rpc, nil
+}
+
+// classifyStart tells a protocol-version mismatch from other start failures.
+func classifyStart(err error) PluginErrorKind {
+	if strings.Contains(err.Error(), "Incompatible API version") || strings.Contains(err.Error(), "incompatible API version") {
+		return KindIncompat
+	}
+	return KindStart
+}
+
+// cleanStartError rewords go-plugin's start errors for people.
+func cleanStartError(err error) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "ncompatible API version"):
+		if i := strings.Index(msg, "Plugin version: "); i >= 0 {
+			var n int
+			fmt.Sscanf(msg[i+len("Plugin version: "):], "%d", &n)
+			return fmt.Errorf("incompatible protocol %d (host speaks %d)", n, wire.ProtocolVersion)
+		}
+	case strings.Contains(msg, "Unrecognized remote plugin message"):
+		return errors.New("not a lava-actions plugin: it did not answer the go-plugin handshake")
+	case strings.Contains(msg, "plugin exited before we could connect"):
+		return errors.New("not a lava-actions plugin: it exited before the handshake")
+	case strings.Contains(msg, "timeout while waiting for plugin to start"):
+		return errors.New("not a lava-actions plugin: no handshake before the start timeout")
+	}
+	return err
+}
+
+// describe returns the plugin's description, starting it if needed.
+func (in *instance) describe(ctx context.Context) (sdk.Description, error) {
+	if _, _, err := in.conn(ctx); err != nil {
+		return sdk.Description{}, err
+	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.desc == nil {
+		return sdk.Description{}, &PluginError{Type: in.typ, Path: in.path, Kind: KindCrash, Err: errors.New("exited after start")}
+	}
+	return *in.desc, nil
+}
+
+// call runs one RPC with crash and deadline handling.
+func call[T any](ctx context.Context, in *instance, f func(context.Context, actionpb.ActionClient) (T, error)) (T, error) {
+	var zero T
+	rpc, tail, err := in.conn(ctx)
+	if err != nil {
+		return zero, err
+	}
+	out, err := f(ctx, rpc)
+	if err == nil {
+		in.mu.Lock()
+		in.crashes = 0
+		in.mu.Unlock()
+		return out, nil
+	}
+	st, _ := status.FromError(err)
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded) || st.Code() == codes.DeadlineExceeded:
+		// The plugin may be hung: kill it so the next action gets a fresh one.
+		in.kill()
+		return zero, &PluginError{Type: in.typ, Path: in.path, Kind: KindDeadline, Err: context.DeadlineExceeded}
+	case errors.Is(ctx.Err(), context.Canceled) || st.Code() == codes.Canceled:
+		in.kill()
+		return zero, &PluginError{Type: in.typ, Path: in.path, Kind: KindCancelled, Err: context.Canceled}
+	}
+	// Anything else is transport trouble: the process is dead or unusable.
+	in.waitExit(200 * time.Millisecond)
+	in.kill()
+	in.mu.Lock()
+	in.failedLocked()
+	in.mu.Unlock()
+	return zero, &PluginError{Type: in.typ, Path: in.path, Kind: KindCrash, Err: transportError(err), StderrTail: tail.String()}
+}
+
+// waitExit gives a dying process a moment to finish writing stderr.
+func (in *instance) waitExit(d time.Duration) {
+	in.mu.Lock()
+	c := in.client
+	in.mu.Unlock()
+	if c == nil {
+		return
+	}
+	deadline := time.Now().Add(d)
+	for !c.Exited() && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func transportError(err error) error {
+	if st, ok := status.FromError(err); ok {
+		return fmt.Errorf("%s: %s", strings.ToLower(st.Code().String()), st.Message())
+	}
+	return err
+}
+
+func (in *instance) kill() {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.stopLocked()
+}
+
+func (in *instance) stopLocked() {
+	if in.client == nil {
+		return
+	}
+	in.client.Kill()
+	killGroup(in.cmd)
+	in.client, in.cmd, in.rpc, in.desc = nil, nil, nil, nil
+}
+
+// pid returns the plugin's process id, or 0 when not running.
+func (in *instance) pid() int {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.client == nil || in.client.Exited() {
+		return 0
+	}
+	return in.cmd.Process.Pid
+}
+
+func descFromProto(d *actionpb.DescribeResponse) sdk.Description {
+	out := sdk.Description{
+		Type: d.GetType(), Version: d.GetPluginVersion(), Summary: d.GetSummary(),
+		Strict: d.GetStrict(), Capabilities: d.GetCapabilities(),
+	}
+	for _, f := range d.GetFields() {
+		out.Fields = append(out.Fields, sdk.Field{
+			Name: f.GetName(), Required: f.GetRequired(), Kind: sdk.Kind(f.GetKind()),
+			Render: sdk.RenderMode(f.GetRender()), Doc: f.GetDoc(),
+		})
+	}
+	return out
+}
+
+// tailBuffer keeps the last bytes written to it.
+type tailBuffer struct {
+	mu  sync.Mutex
+	max int
+	buf []byte
+}
+
+func newTailBuffer(max int) *tailBuffer { return &tailBuffer{max: max} }
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, p...)
+	if len(t.buf) > t.max {
+		t.buf = append([]byte(nil), t.buf[len(t.buf)-t.max:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string {
+	if t == nil {
+		return ""
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.buf)
+}
+
+// lineLogger logs what a plugin writes to its redirected stdout or stderr.
+type lineLogger struct {
+	log *slog.Logger
+	msg string
+}
+
+func (l *lineLogger) Write(p []byte) (int, error) {
+	for _, line := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
+		if line != "" {
+			l.log.Warn(l.msg, "text", line)
+		}
+	}
+	return len(p), nil
+}
