@@ -49,12 +49,8 @@ func (e *PluginError) Error() string {
 	default:
 		fmt.Fprintf(&b, "plugin %s: %v", e.Path, e.Err)
 	}
-	if tail := strings.TrimSpace(e.StderrTail); tail != "" && e.Kind != KindDeadline {
-		lines := strings.Split(tail, "\n")
-		if len(lines) > 5 {
-			lines = lines[len(lines)-5:]
-		}
-		fmt.Fprintf(&b, " (stderr: %s)", strings.Join(lines, " | "))
+	if last := lastWords(e.StderrTail); last != "" && e.Kind != KindDeadline {
+		fmt.Fprintf(&b, " (stderr: %s)", last)
 	}
 	return b.String()
 }
@@ -89,3 +85,28 @@ func (e *ActionError) Error() string {
 }
 
 func (e *ActionError) Unwrap() error { return e.Err }
+
+// lastWords picks the line of a plugin's stderr that says why it died: a Go
+// panic or fatal error line (never the stack under it), else the last line
+// that is not a structured log record.
+func lastWords(tail string) string {
+	lines := strings.Split(strings.TrimSpace(tail), "\n")
+	for _, l := range lines {
+		if strings.HasPrefix(l, "panic: ") || strings.HasPrefix(l, "fatal error: ") {
+			return truncate(strings.TrimSpace(l), 300)
+		}
+	}
+	for i := len(lines) - 1; i >= 0; i-- {
+		if l := strings.TrimSpace(lines[i]); l != "" && !strings.HasPrefix(l, "{") {
+			return truncate(l, 300)
+		}
+	}
+	return ""
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

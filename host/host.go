@@ -22,7 +22,9 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -157,6 +159,11 @@ func (h *Host) instance(typ string) (*instance, error) {
 	}
 	c, ok := h.found[typ]
 	if !ok {
+		for _, p := range h.problems {
+			if strings.Contains(p.Error(), string(filepath.Separator)+ExecutablePrefix+typ+":") {
+				return nil, p
+			}
+		}
 		return nil, ErrPluginNotFound
 	}
 	in := &instance{typ: typ, path: c.Path, h: h}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os/exec"
 	"strings"
@@ -98,14 +99,14 @@ func (in *instance) startLocked(ctx context.Context) (actionpb.ActionClient, err
 		Logger:           newHCLog(log, ""),
 		Stderr:           tail,
 		SyncStdout:       &lineLogger{log: log, msg: "plugin wrote to stdout"},
-		SyncStderr:       &lineLogger{log: log, msg: "plugin wrote to stderr"},
+		SyncStderr:       io.MultiWriter(tail, &lineLogger{log: log, msg: "plugin wrote to stderr"}),
 		StartTimeout:     cfg.StartTimeout,
 		GRPCDialOptions: []grpc.DialOption{grpc.WithDefaultCallOptions(
 			grpc.MaxCallRecvMsgSize(wire.MaxMessageBytes), grpc.MaxCallSendMsgSize(wire.MaxMessageBytes))},
 	})
 	fail := func(kind PluginErrorKind, err error) (actionpb.ActionClient, error) {
+		killGroup(cmd) // first: a child holding the pipes would stall Kill
 		client.Kill()
-		killGroup(cmd)
 		return nil, &PluginError{Type: in.typ, Path: in.path, Kind: kind, Err: err, StderrTail: tail.String()}
 	}
 	proto, err := client.Client()
@@ -152,8 +153,14 @@ func cleanStartError(err error) error {
 			fmt.Sscanf(msg[i+len("Plugin version: "):], "%d", &n)
 			return fmt.Errorf("incompatible protocol %d (host speaks %d)", n, wire.ProtocolVersion)
 		}
+	case strings.Contains(msg, "Failed to read any lines from plugin's stdout"):
+		return errors.New("not a lava-actions plugin: it exited before the go-plugin handshake")
 	case strings.Contains(msg, "Unrecognized remote plugin message"):
-		return errors.New("not a lava-actions plugin: it did not answer the go-plugin handshake")
+		first, _, _ := strings.Cut(strings.TrimPrefix(msg, "Unrecognized remote plugin message: "), "\n")
+		if len(first) > 80 {
+			first = first[:80] + "…"
+		}
+		return fmt.Errorf("not a lava-actions plugin: it printed %q instead of the go-plugin handshake", first)
 	case strings.Contains(msg, "plugin exited before we could connect"):
 		return errors.New("not a lava-actions plugin: it exited before the handshake")
 	case strings.Contains(msg, "timeout while waiting for plugin to start"):
@@ -193,15 +200,15 @@ func call[T any](ctx context.Context, in *instance, f func(context.Context, acti
 	switch {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded) || st.Code() == codes.DeadlineExceeded:
 		// The plugin may be hung: kill it so the next action gets a fresh one.
-		in.kill()
+		in.forceKill()
 		return zero, &PluginError{Type: in.typ, Path: in.path, Kind: KindDeadline, Err: context.DeadlineExceeded}
 	case errors.Is(ctx.Err(), context.Canceled) || st.Code() == codes.Canceled:
-		in.kill()
+		in.forceKill()
 		return zero, &PluginError{Type: in.typ, Path: in.path, Kind: KindCancelled, Err: context.Canceled}
 	}
 	// Anything else is transport trouble: the process is dead or unusable.
 	in.waitExit(200 * time.Millisecond)
-	in.kill()
+	in.forceKill()
 	in.mu.Lock()
 	in.failedLocked()
 	in.mu.Unlock()
@@ -229,6 +236,17 @@ func transportError(err error) error {
 	return err
 }
 
+// forceKill stops the process at once, without go-plugin's graceful
+// shutdown (which waits up to 2 s for a plugin that may be hung).
+func (in *instance) forceKill() {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	killGroup(in.cmd)
+	in.stopLocked()
+}
+
+// kill stops the process gracefully (go-plugin's Kill), then kills its
+// process group.
 func (in *instance) kill() {
 	in.mu.Lock()
 	defer in.mu.Unlock()

@@ -294,3 +294,32 @@ func (h *Host) emitLogs(ctx context.Context, typ string, logs []*actionpb.LogRec
 		h.log.Log(ctx, lv, r.GetMessage(), attrs...)
 	}
 }
+
+// ValidateList checks list as the action list under key (on_success,
+// on_retry or on_fail) without running anything: its shape, each item's
+// type (starting the plugins needed), each item's fields through its
+// plugin, and template syntax. job and realm give the render context (nil
+// is allowed: a placeholder job is used). The error is an *ActionError.
+func (h *Host) ValidateList(ctx context.Context, key string, list any, job, realm *value.Map) error {
+	if err := h.enter(); err != nil {
+		return err
+	}
+	defer h.inflight.Done()
+	job, err := PrepareJob(job, h.cfg.Now())
+	if err != nil {
+		return err
+	}
+	if realm == nil {
+		realm = &value.Map{}
+	}
+	base := &actionpb.ExecuteRequest{
+		Trigger: key,
+		Job:     wire.MapToProto(job),
+		Realm:   wire.MapToProto(realm),
+		Result:  wire.MapToProto(&value.Map{}),
+		Config:  ResolveConfig(realm, h.cfg.Environ()),
+		DryRun:  true,
+	}
+	_, err = h.validate(ctx, key, list, base)
+	return err
+}
