@@ -39,6 +39,8 @@ const (
 	KindUnavailable PluginErrorKind = "unavailable"  // host closing
 )
 
+// Error describes the failure, with the plugin's last stderr words when
+// they say why it died.
 func (e *PluginError) Error() string {
 	var b strings.Builder
 	switch e.Kind {
@@ -55,6 +57,7 @@ func (e *PluginError) Error() string {
 	return b.String()
 }
 
+// Unwrap returns the underlying error.
 func (e *PluginError) Unwrap() error { return e.Err }
 
 // ActionError is the error of one action of a list, worded as lava words it:
@@ -74,6 +77,7 @@ type ActionError struct {
 	Err error
 }
 
+// Error returns lava's wording, e.g. "on_success action: log: Missing keys: message".
 func (e *ActionError) Error() string {
 	switch {
 	case e.Index < 0:
@@ -84,6 +88,7 @@ func (e *ActionError) Error() string {
 	return e.Key + " action: " + e.Type + ": " + e.Msg
 }
 
+// Unwrap returns the underlying typed error, if any.
 func (e *ActionError) Unwrap() error { return e.Err }
 
 // lastWords picks the line of a plugin's stderr that says why it died: a Go

@@ -32,6 +32,7 @@ type SyntaxError struct {
 	Msg          string
 }
 
+// Error returns "line L, column C: message".
 func (e *SyntaxError) Error() string {
 	return fmt.Sprintf("line %d, column %d: %s", e.Line, e.Column, e.Msg)
 }
@@ -51,6 +52,20 @@ func DecodeJSON(data []byte, mode NumberMode) (any, error) {
 		}
 		return nil, posError(data, int64(off), "invalid UTF-8")
 	}
+	// Unmarshal reports syntax errors at absolute offsets (a Decoder's are
+	// relative to its buffer), so check the syntax with it first.
+	var raw json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			msg := strings.TrimPrefix(se.Error(), "json: ")
+			if se.Offset >= int64(len(bytes.TrimRight(data, " \t\r\n"))) && strings.Contains(msg, "unexpected end") {
+				return nil, posError(data, int64(len(data)), "unexpected end of JSON input")
+			}
+			return nil, posError(data, max(se.Offset-1, 0), msg)
+		}
+		return nil, posError(data, 0, err.Error())
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	v, err := decodeValue(dec, mode, 0)
@@ -63,7 +78,7 @@ func DecodeJSON(data []byte, mode NumberMode) (any, error) {
 	var se *json.SyntaxError
 	switch {
 	case errors.As(err, &se):
-		return nil, posError(data, se.Offset, strings.TrimPrefix(se.Error(), "json: "))
+		return nil, posError(data, max(se.Offset-1, 0), strings.TrimPrefix(se.Error(), "json: "))
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
 		return nil, posError(data, int64(len(data)), "unexpected end of JSON input")
 	case errors.Is(err, errTooDeep):
@@ -186,6 +201,7 @@ type EncodeOptions struct {
 // UnsupportedTypeError is Python's "Object of type X is not JSON serializable".
 type UnsupportedTypeError struct{ PyType string }
 
+// Error returns Python's wording.
 func (e *UnsupportedTypeError) Error() string {
 	return fmt.Sprintf("Object of type %s is not JSON serializable", e.PyType)
 }
@@ -370,7 +386,7 @@ func writeJSONString(b *strings.Builder, s string, htmlSafe bool) {
 			b.WriteString(`\f`)
 		case htmlSafe && (r == '<' || r == '>' || r == '&' || r == '\''):
 			fmt.Fprintf(b, `\u%04x`, r)
-		case r < 0x20 || r > 0x7f:
+		case r < 0x20 || r > 0x7e:
 			if r > 0xffff {
 				r1, r2 := utf16Pair(r)
 				fmt.Fprintf(b, `\u%04x\u%04x`, r1, r2)

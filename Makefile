@@ -1,0 +1,50 @@
+# lava-actions: `make help` lists the targets.
+
+GO        ?= go
+BIN       := bin
+PLUGINS   := dispatch email event log slack sns sqs state
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -s -w -X github.com/lava-actions/lava-actions/internal/version.Version=$(VERSION)
+STATICCHECK_VERSION := 2025.1.1
+
+.PHONY: all help build plugins cli test lint bench demo clean proto
+
+all: build ## build the CLI and every bundled plugin
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-10s %s\n", $$1, $$2}'
+
+build: cli plugins ## the CLI (bin/lava-actions) and the plugins (bin/plugins)
+
+cli: ## build bin/lava-actions
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/lava-actions ./cmd/lava-actions
+
+plugins: ## build bin/plugins/lava-action-<type> and bin/plugins/SHA256SUMS
+	@mkdir -p $(BIN)/plugins
+	@for p in $(PLUGINS); do \
+		if [ -d plugins/$$p ]; then \
+			CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/plugins/lava-action-$$p ./plugins/$$p || exit 1; \
+		fi; \
+	done
+	cd $(BIN)/plugins && sha256sum lava-action-* > SHA256SUMS
+
+test: ## run every test with the race detector
+	$(GO) test -race -count=1 ./...
+
+lint: ## gofmt, go vet and staticcheck
+	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '\.pb\.go$$')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+
+bench: ## run the benchmarks and print one table
+	$(GO) run ./internal/benchtable
+
+demo: build ## run a sample job's actions against a local AWS endpoint
+	$(GO) run ./cmd/lava-demo -plugins $(BIN)/plugins
+
+proto: ## regenerate the gRPC code (needs protoc, protoc-gen-go, protoc-gen-go-grpc)
+	protoc --go_out=. --go_opt=module=github.com/lava-actions/lava-actions \
+		--go-grpc_out=. --go-grpc_opt=module=github.com/lava-actions/lava-actions proto/action/v1/action.proto
+
+clean: ## remove build output
+	rm -rf $(BIN)
