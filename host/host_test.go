@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-		"testing"
+	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -476,3 +476,5 @@ func TestConcurrentRunsShareOneProcess(t *testing.T) {
 		t.Errorf("%d plugin processes, want 1", n)
 	}
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
