@@ -46,8 +46,28 @@ type instance struct {
 	rpc      actionpb.ActionClient
 	desc     *sdk.Description
 	stderr   *tailBuffer
-	crashes  int       // consecutive failed starts or crashes
-	notUntil time.Time // no restart before this
+	crashes  int               // consecutive failed starts or crashes
+	notUntil time.Time         // no restart before this
+	valid    map[string]string // validation answers of this process
+}
+
+// maxCachedValidations bounds the validation cache of one process.
+const maxCachedValidations = 4096
+
+func (in *instance) cachedValidation(key string) (string, bool) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	msg, ok := in.valid[key]
+	return msg, ok
+}
+
+func (in *instance) storeValidation(key, msg string) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.valid == nil || len(in.valid) >= maxCachedValidations {
+		in.valid = map[string]string{}
+	}
+	in.valid[key] = msg
 }
 
 // conn returns a live client, starting the process if needed.
@@ -132,6 +152,7 @@ func (in *instance) startLocked(ctx context.Context) (actionpb.ActionClient, err
 	}
 	desc := descFromProto(d)
 	in.client, in.cmd, in.rpc, in.stderr, in.desc = client, cmd, rpc, tail, &desc
+	in.valid = nil // a new process may be a new binary
 	return rpc, nil
 }
 

@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -13,6 +14,7 @@ import (
 	"github.com/lava-actions/lava-actions/internal/wire"
 	"github.com/lava-actions/lava-actions/sdk/value"
 	"golang.org/x/sync/errgroup"
+	"google.golang.org/protobuf/proto"
 )
 
 // Status is the outcome of one action.
@@ -238,19 +240,48 @@ func (h *Host) validate(ctx context.Context, key string, raw any, base *actionpb
 	}
 	for i, p := range plan {
 		req := requestFor(base, p.item, i, time.Time{})
-		resp, err := call(ctx, p.in, func(ctx context.Context, c actionpb.ActionClient) (*actionpb.ValidateResponse, error) {
-			ctx, cancel := context.WithTimeout(ctx, h.cfg.ActionTimeout)
-			defer cancel()
-			return c.Validate(ctx, req)
-		})
+		msg, err := h.validateItem(ctx, p.in, req)
 		if err != nil {
 			return plan, &ActionError{Key: key, Index: i, Type: p.typ, Msg: err.Error(), Err: err, Invalid: true}
 		}
-		if msg := resp.GetError(); msg != "" {
+		if msg != "" {
 			return plan, &ActionError{Key: key, Index: i, Type: p.typ, Msg: msg, Invalid: true}
 		}
 	}
 	return plan, nil
+}
+
+// validateItem asks the plugin to validate one item. Validation depends only
+// on the item and the configuration (sdk.Validator's contract), so answers
+// are cached per plugin process under a hash of those two.
+func (h *Host) validateItem(ctx context.Context, in *instance, req *actionpb.ExecuteRequest) (string, error) {
+	key, err := validationKey(req)
+	if err == nil {
+		if msg, ok := in.cachedValidation(key); ok {
+			return msg, nil
+		}
+	}
+	resp, err := call(ctx, in, func(ctx context.Context, c actionpb.ActionClient) (*actionpb.ValidateResponse, error) {
+		ctx, cancel := context.WithTimeout(ctx, h.cfg.ActionTimeout)
+		defer cancel()
+		return c.Validate(ctx, req)
+	})
+	if err != nil {
+		return "", err
+	}
+	if key != "" {
+		in.storeValidation(key, resp.GetError())
+	}
+	return resp.GetError(), nil
+}
+
+func validationKey(req *actionpb.ExecuteRequest) (string, error) {
+	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(&actionpb.ExecuteRequest{Item: req.Item, Config: req.Config})
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(b)
+	return string(sum[:]), nil
 }
 
 func requestFor(base *actionpb.ExecuteRequest, item *value.Map, i int, deadline time.Time) *actionpb.ExecuteRequest {

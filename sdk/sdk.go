@@ -40,7 +40,8 @@ type Action interface {
 
 // Validator is implemented by actions with checks beyond the declared
 // fields. Validate runs after the field checks, before any action of the list
-// runs, and must have no side effects.
+// runs. It must have no side effects, and its answer must depend only on
+// req.Item and req.Config: the host caches answers under those two.
 type Validator interface {
 	Validate(ctx context.Context, req *Request) error
 }
