@@ -24,6 +24,8 @@ type Candidate struct {
 	Type string
 	// Path is the absolute path of the executable.
 	Path string
+	// Dir is the plugin directory it was found in.
+	Dir string
 	// Shadows lists later paths with the same type, which are not used.
 	Shadows []string
 }
@@ -89,7 +91,7 @@ func Discover(dirs []string) (found []Candidate, problems []error) {
 				continue
 			}
 			index[typ] = len(found)
-			found = append(found, Candidate{Type: typ, Path: path})
+			found = append(found, Candidate{Type: typ, Path: path, Dir: dir})
 		}
 	}
 	slices.SortFunc(found, func(a, b Candidate) int { return strings.Compare(a.Type, b.Type) })

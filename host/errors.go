@@ -37,6 +37,7 @@ const (
 	KindCancelled   PluginErrorKind = "cancelled"    // the caller cancelled
 	KindWrongType   PluginErrorKind = "wrong-type"   // describes another type than its file name
 	KindUnavailable PluginErrorKind = "unavailable"  // host closing
+	KindIntegrity   PluginErrorKind = "integrity"    // refused by verification
 )
 
 // Error describes the failure, with the plugin's last stderr words when

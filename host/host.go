@@ -52,6 +52,11 @@ type Config struct {
 	Environ func() []string
 	// Now is the clock used for a job without ts_start; default time.Now.
 	Now func() time.Time
+	// Verify refuses any plugin that is not listed, with its SHA-256, in the
+	// lock file of its directory (lava-actions.lock, else SHA256SUMS), or
+	// whose path resolves outside that directory. The binary is hashed afresh
+	// on every start.
+	Verify bool
 }
 
 // Host owns the plugin processes of one worker. It is safe for concurrent use.

@@ -105,6 +105,17 @@ func (in *instance) failedLocked() {
 
 func (in *instance) startLocked(ctx context.Context) (actionpb.ActionClient, error) {
 	cfg := in.h.cfg
+	var secure *plugin.SecureConfig
+	if cfg.Verify {
+		sc, warnings, err := in.h.verify(in.typ, in.path)
+		for _, w := range warnings {
+			in.h.log.Warn("plugin permissions", "plugin", in.typ, "warning", w)
+		}
+		if err != nil {
+			return nil, &PluginError{Type: in.typ, Path: in.path, Kind: KindIntegrity, Err: err}
+		}
+		secure = sc
+	}
 	cmd := exec.Command(in.path)
 	cmd.Env = in.h.pluginEnv()
 	setProcAttrs(cmd)
@@ -121,6 +132,7 @@ func (in *instance) startLocked(ctx context.Context) (actionpb.ActionClient, err
 		SyncStdout:       &lineLogger{log: log, msg: "plugin wrote to stdout"},
 		SyncStderr:       io.MultiWriter(tail, &lineLogger{log: log, msg: "plugin wrote to stderr"}),
 		StartTimeout:     cfg.StartTimeout,
+		SecureConfig:     secure,
 		GRPCDialOptions: []grpc.DialOption{grpc.WithDefaultCallOptions(
 			grpc.MaxCallRecvMsgSize(wire.MaxMessageBytes), grpc.MaxCallSendMsgSize(wire.MaxMessageBytes))},
 	})
@@ -158,6 +170,9 @@ func (in *instance) startLocked(ctx context.Context) (actionpb.ActionClient, err
 
 // classifyStart tells a protocol-version mismatch from other start failures.
 func classifyStart(err error) PluginErrorKind {
+	if errors.Is(err, plugin.ErrChecksumsDoNotMatch) {
+		return KindIntegrity
+	}
 	if strings.Contains(err.Error(), "Incompatible API version") || strings.Contains(err.Error(), "incompatible API version") {
 		return KindIncompat
 	}
@@ -168,6 +183,8 @@ func classifyStart(err error) PluginErrorKind {
 func cleanStartError(err error) error {
 	msg := err.Error()
 	switch {
+	case errors.Is(err, plugin.ErrChecksumsDoNotMatch):
+		return fmt.Errorf("%w: its sha256 differs from the lock file", ErrIntegrity)
 	case strings.Contains(msg, "ncompatible API version"):
 		if i := strings.Index(msg, "Plugin version: "); i >= 0 {
 			var n int
