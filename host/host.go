@@ -57,6 +57,9 @@ type Config struct {
 	// whose path resolves outside that directory. The binary is hashed afresh
 	// on every start.
 	Verify bool
+	// DeadLetterDir, when set, receives a file (mode 0600) for each action
+	// that fails when run, holding its item and context; Replay runs it again.
+	DeadLetterDir string
 }
 
 // Host owns the plugin processes of one worker. It is safe for concurrent use.

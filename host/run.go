@@ -51,6 +51,8 @@ type ActionReport struct {
 	Effects    []Effect      `json:"effects,omitempty"`
 	Retries    int           `json:"retries,omitempty"`
 	Error      string        `json:"error,omitempty"`
+	// DeadLetter is the file the failed action was saved to, if any.
+	DeadLetter string `json:"dead_letter,omitempty"`
 }
 
 // Effect is one outside call an action made or, in a dry run, would make.
@@ -151,8 +153,18 @@ func (h *Host) run(ctx context.Context, trigger Trigger, job, realm, result *val
 		}
 		if err != nil {
 			ar.Status, ar.Error, rep.Error = StatusFailed, err.Error(), err.Error()
-			h.log.Error("action failed", "trigger", string(trigger), "index", i, "type", p.typ,
-				"job_id", job.String("job_id"), "run_id", job.String("run_id"), "error", err.Error())
+			attrs := []any{"trigger", string(trigger), "index", i, "type", p.typ,
+				"job_id", job.String("job_id"), "run_id", job.String("run_id"), "error", err.Error()}
+			if h.cfg.DeadLetterDir != "" && !dry {
+				path, dlErr := writeDeadLetter(h.cfg.DeadLetterDir, h.cfg.Now(), trigger, i, p.typ, err.Error(), p.item, job, realm, result)
+				if dlErr != nil {
+					attrs = append(attrs, "dead_letter_error", dlErr.Error())
+				} else {
+					ar.DeadLetter = path
+					attrs = append(attrs, "dead_letter", path)
+				}
+			}
+			h.log.Error("action failed", attrs...)
 			return rep, err
 		}
 		ar.Status = StatusOK

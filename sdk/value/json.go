@@ -191,6 +191,10 @@ type EncodeOptions struct {
 	// text) or a float, as lava's own encoder does. When false a Decimal is
 	// an error, as with Python's default encoder.
 	DecimalAsNumber bool
+	// DecimalAsText writes a Decimal as its stored text (a valid JSON
+	// number), so that DecodeJSON in DecimalNumbers mode restores it exactly.
+	// It wins over DecimalAsNumber.
+	DecimalAsText bool
 	// DateTimeAsISO writes a DateTime as its isoformat() string. When false a
 	// DateTime is an error, as with Python's default encoder.
 	DateTimeAsISO bool
@@ -237,6 +241,10 @@ func encode(b *strings.Builder, v any, opt EncodeOptions, level int) error {
 	case string:
 		writeJSONString(b, t, opt.HTMLSafe)
 	case Decimal:
+		if opt.DecimalAsText {
+			b.WriteString(t.String())
+			return nil
+		}
 		if !opt.DecimalAsNumber {
 			return &UnsupportedTypeError{PyType: "Decimal"}
 		}

@@ -49,6 +49,11 @@ func (action) Execute(ctx context.Context, req *sdk.Request) (*sdk.Result, error
 		}
 	case "fail":
 		return nil, fmt.Errorf("failed on purpose")
+	case "needfile":
+		p := req.Item.String("path")
+		if _, err := os.Stat(p); err != nil {
+			return nil, fmt.Errorf("%s is missing", p)
+		}
 	}
 	return &sdk.Result{Summary: "ok"}, nil
 }
