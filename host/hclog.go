@@ -42,6 +42,11 @@ func (h *slogHCLog) Log(level hclog.Level, msg string, args ...any) {
 		return
 	}
 	lv := toSlogLevel(level)
+	if h.name == "" && lv == slog.LevelInfo {
+		// go-plugin's own lifecycle chatter ("plugin started", "plugin process
+		// exited") is routine; plugins' records come through named loggers.
+		lv = slog.LevelDebug
+	}
 	if !h.l.Enabled(context.Background(), lv) {
 		return
 	}

@@ -120,7 +120,7 @@ func (in *instance) startLocked(ctx context.Context) (actionpb.ActionClient, err
 	cmd.Env = in.h.pluginEnv()
 	setProcAttrs(cmd)
 	tail := newTailBuffer(16 << 10)
-	log := in.h.log.With("plugin", in.typ)
+	log := in.h.log.With("action", in.typ)
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  wire.Handshake,
 		Plugins:          plugin.PluginSet{wire.PluginName: clientPlugin{}},
