@@ -117,6 +117,8 @@ type env struct {
 	pluginDirs []string
 	logLevel   string
 	logFormat  string
+	verify     bool
+	deadLetter string
 
 	// ran is set once a command's RunE starts: errors before that come
 	// from cobra's parsing and checking of arguments and flags.
@@ -225,7 +227,10 @@ Host and plugin logs (including the log action's records) go to stderr.
 	pf.StringArrayVar(&e.pluginDirs, "plugin-dir", nil, "plugin directory to search (repeatable; replaces the default plugin path)")
 	pf.StringVar(&e.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	pf.StringVar(&e.logFormat, "log-format", "text", "log format on stderr: text or json")
-	root.AddCommand(newRunCmd(e, false), newRunCmd(e, true), newValidateCmd(e), newPluginsCmd(e), newVersionCmd(e))
+	pf.BoolVar(&e.verify, "verify", false, "refuse plugins not matching the lock file (lava-actions.lock or SHA256SUMS) of their directory")
+	pf.StringVar(&e.deadLetter, "dead-letter", "", "directory to save each failed action in (mode 0600), for replay")
+	root.AddCommand(newRunCmd(e, false), newRunCmd(e, true), newValidateCmd(e), newPluginsCmd(e), newVersionCmd(e),
+		newReplayCmd(e), newServeCmd(e))
 	return root
 }
 
@@ -249,7 +254,7 @@ func (e *env) logger() *slog.Logger {
 
 // newHost creates a host on the chosen plugin path.
 func (e *env) newHost(actionTimeout time.Duration) (*host.Host, error) {
-	cfg := host.Config{Logger: e.logger(), ActionTimeout: actionTimeout}
+	cfg := host.Config{Logger: e.logger(), ActionTimeout: actionTimeout, Verify: e.verify, DeadLetterDir: e.deadLetter}
 	if len(e.pluginDirs) > 0 {
 		cfg.PluginPath = e.pluginDirs
 	}

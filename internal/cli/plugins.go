@@ -46,6 +46,7 @@ plugin could not describe itself.`,
 		RunE: e.runE(func(cmd *cobra.Command, _ []string) error { return listPlugins(cmd.Context(), e, output) }),
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
+	cmd.AddCommand(newLockCmd(e), newVerifyCmd(e))
 	return cmd
 }
 
