@@ -5,9 +5,9 @@ BIN       := bin
 PLUGINS   := dispatch email event log slack sns sqs state
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -s -w -X github.com/lava-actions/lava-actions/internal/version.Version=$(VERSION)
-STATICCHECK_VERSION := 2025.1.1
+STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all help build plugins cli test lint bench demo clean proto
+.PHONY: all help build plugins cli test lint fuzz bench demo clean proto
 
 all: build ## build the CLI and every bundled plugin
 
@@ -30,6 +30,12 @@ plugins: ## build bin/plugins/lava-action-<type> and bin/plugins/SHA256SUMS
 
 test: ## run every test with the race detector
 	$(GO) test -race -count=1 ./...
+
+FUZZTIME ?= 10s
+fuzz: ## run each fuzz target for FUZZTIME (default 10s)
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeJSON$$' -fuzztime $(FUZZTIME) ./sdk/value
+	$(GO) test -run '^$$' -fuzz '^FuzzSpecValidation$$' -fuzztime $(FUZZTIME) ./host
+	$(GO) test -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME) ./sdk/render
 
 lint: ## gofmt, go vet and staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '\.pb\.go$$')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
