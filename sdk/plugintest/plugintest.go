@@ -94,8 +94,8 @@ func (client) GRPCClient(_ context.Context, _ *plugin.GRPCBroker, c *grpc.Client
 }
 
 // Exec starts the plugin executable at path as the host would (go-plugin
-// handshake over gRPC) and stops it when the test ends. env adds KEY=VALUE
-// entries to the plugin's environment.
+// handshake over gRPC) and stops it when the test ends. The plugin gets the
+// test process's environment; env adds KEY=VALUE entries that override it.
 func Exec(t testing.TB, path string, env ...string) *Conn {
 	t.Helper()
 	cmd := exec.Command(path)
@@ -104,6 +104,7 @@ func Exec(t testing.TB, path string, env ...string) *Conn {
 		HandshakeConfig:  wire.Handshake,
 		Plugins:          plugin.PluginSet{wire.PluginName: client{}},
 		Cmd:              cmd,
+		SkipHostEnv:      true, // else the host's copy of a variable wins over env
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		Logger:           hclog.New(&hclog.LoggerOptions{Output: testWriter{t}, Level: hclog.Warn}),
 		StartTimeout:     20 * time.Second,
