@@ -1,6 +1,7 @@
 package sdk
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -33,9 +34,11 @@ func ParseDuration(v any) (float64, error) {
 			return 0, fmt.Errorf("Invalid duration: %s", t)
 		}
 		n, err := strconv.ParseFloat(m[1], 64)
-		if err != nil {
+		if err != nil && !errors.Is(err, strconv.ErrRange) {
 			return 0, fmt.Errorf("Invalid duration: %s", t)
 		}
+		// Out of range is ±Inf or 0, as Python's float() gives; callers
+		// bound the value.
 		return n * durationUnits[m[5]], nil
 	}
 	return 0, fmt.Errorf("Invalid duration type: <class '%s'>", value.PyType(v))
