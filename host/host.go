@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/lava-actions/lava-actions/sdk"
+	"github.com/lava-actions/lava-actions/sdk/value"
 
 	"golang.org/x/sync/errgroup"
 )
@@ -57,6 +58,12 @@ type Config struct {
 	// whose path resolves outside that directory. The binary is hashed afresh
 	// on every start.
 	Verify bool
+	// ImportState, when set, is called with each run's prepared job before
+	// anything is rendered, to fill the job's declared state map from the
+	// state table (spec 2.5); state.Store.Import is such a function. Its
+	// error fails the run before any action (as lava's worker would not
+	// start the job).
+	ImportState func(ctx context.Context, realm string, job *value.Map) error
 	// DeadLetterDir, when set, receives a file (mode 0600) for each action
 	// that fails when run, holding its item and context; Replay runs it again.
 	DeadLetterDir string

@@ -478,3 +478,36 @@ func TestConcurrentRunsShareOneProcess(t *testing.T) {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// TestImportStateBeforeRendering is spec case W11: the job's declared state
+// is filled before any template is rendered.
+func TestImportStateBeforeRendering(t *testing.T) {
+	t.Parallel()
+	var gotRealm string
+	h, sink := newHost(t, host.Config{ImportState: func(_ context.Context, realm string, job *value.Map) error {
+		gotRealm = realm
+		job.Map("state").Set("sid", value.NewMap("x", int64(1)))
+		return nil
+	}})
+	job, realm, result := fixture()
+	job.Set("state", value.NewMap("sid", "default", "missing", "dflt"))
+	job.Set("on_success", []any{value.NewMap("action", "log", "message", `{{ state.sid.x }} {{ state["missing"] }} {{ job.state.sid }}`)})
+	if _, err := h.Run(context.Background(), host.OnSuccess, job, realm, result); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"1 dflt {'x': 1}"}, logMessages(sink)); diff != "" {
+		t.Errorf("logged (-want +got):\n%s", diff)
+	}
+	if gotRealm != "dev" {
+		t.Errorf("realm = %q", gotRealm)
+	}
+	if job.Map("state").String("sid") != "default" {
+		t.Errorf("the caller's job was changed")
+	}
+	h2, _ := newHost(t, host.Config{ImportState: func(context.Context, string, *value.Map) error {
+		return errors.New("Unknown state type: xml")
+	}})
+	if _, err := h2.Run(context.Background(), host.OnSuccess, job, realm, result); err == nil || err.Error() != "import state: Unknown state type: xml" {
+		t.Errorf("err = %v", err)
+	}
+}

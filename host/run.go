@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -111,6 +112,17 @@ func (h *Host) run(ctx context.Context, trigger Trigger, job, realm, result *val
 	}
 	raw, source, ok := Select(trigger, job, realm)
 	rep.Source = source
+	if ok && h.cfg.ImportState != nil && job.Map("state").Len() > 0 {
+		name := realm.String("realm")
+		if name == "" {
+			name = job.String("realm")
+		}
+		if err := h.cfg.ImportState(ctx, name, job); err != nil {
+			err = fmt.Errorf("import state: %w", err)
+			rep.Error = err.Error()
+			return rep, err
+		}
+	}
 	if !ok {
 		return rep, nil
 	}

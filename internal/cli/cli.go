@@ -22,6 +22,7 @@ import (
 
 	"github.com/lava-actions/lava-actions/host"
 	"github.com/lava-actions/lava-actions/internal/version"
+	"github.com/lava-actions/lava-actions/state"
 	"github.com/spf13/cobra"
 )
 
@@ -114,11 +115,12 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 
-	pluginDirs []string
-	logLevel   string
-	logFormat  string
-	verify     bool
-	deadLetter string
+	pluginDirs  []string
+	logLevel    string
+	logFormat   string
+	verify      bool
+	deadLetter  string
+	importState bool
 
 	// ran is set once a command's RunE starts: errors before that come
 	// from cobra's parsing and checking of arguments and flags.
@@ -229,8 +231,9 @@ Host and plugin logs (including the log action's records) go to stderr.
 	pf.StringVar(&e.logFormat, "log-format", "text", "log format on stderr: text or json")
 	pf.BoolVar(&e.verify, "verify", false, "refuse plugins not matching the lock file (lava-actions.lock or SHA256SUMS) of their directory")
 	pf.StringVar(&e.deadLetter, "dead-letter", "", "directory to save each failed action in (mode 0600), for replay")
+	pf.BoolVar(&e.importState, "import-state", false, "fill the job's declared state map from lava.<realm>.state before rendering, as lava's worker does")
 	root.AddCommand(newRunCmd(e, false), newRunCmd(e, true), newValidateCmd(e), newPluginsCmd(e), newVersionCmd(e),
-		newReplayCmd(e), newServeCmd(e))
+		newReplayCmd(e), newServeCmd(e), newStateCmd(e))
 	return root
 }
 
@@ -255,6 +258,13 @@ func (e *env) logger() *slog.Logger {
 // newHost creates a host on the chosen plugin path.
 func (e *env) newHost(actionTimeout time.Duration) (*host.Host, error) {
 	cfg := host.Config{Logger: e.logger(), ActionTimeout: actionTimeout, Verify: e.verify, DeadLetterDir: e.deadLetter}
+	if e.importState {
+		awsCfg, err := awsConfig(context.Background())
+		if err != nil {
+			return nil, failed(err)
+		}
+		cfg.ImportState = state.NewFromConfig(awsCfg).Import
+	}
 	if len(e.pluginDirs) > 0 {
 		cfg.PluginPath = e.pluginDirs
 	}

@@ -1,0 +1,136 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/lava-actions/lava-actions/sdk/value"
+	"github.com/lava-actions/lava-actions/state"
+	"github.com/spf13/cobra"
+)
+
+// awsConfig loads the AWS configuration the way the plugins do: the
+// default credential and region chain, AWS_ENDPOINT_URL honoured, and the
+// SDK's standard retryer.
+func awsConfig(ctx context.Context) (aws.Config, error) {
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRetryer(func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = 5 })
+	}))
+	if err != nil {
+		return cfg, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	return cfg, nil
+}
+
+func newStateCmd(e *env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "state",
+		Short: "Read and write lava state items (lava.<realm>.state)",
+		Long: `State reads and writes the state items that jobs publish with the state action
+and read through their "state" map, in the DynamoDB table lava.<realm>.state.
+Types: json, raw and secure (KMS-encrypted, key alias/lava-<realm>-sys by
+default). Ids starting with "lava" (any case) are reserved.`,
+	}
+	cmd.AddCommand(newStateGetCmd(e), newStatePutCmd(e))
+	return cmd
+}
+
+func newStateGetCmd(e *env) *cobra.Command {
+	var realm, output string
+	cmd := &cobra.Command{
+		Use:   "get --realm REALM STATE_ID",
+		Short: "Print a state item (secure values are decrypted)",
+		Args:  cobra.ExactArgs(1),
+		RunE: e.runE(func(cmd *cobra.Command, args []string) error {
+			cfg, err := awsConfig(cmd.Context())
+			if err != nil {
+				return failed(err)
+			}
+			it, err := state.NewFromConfig(cfg).Get(cmd.Context(), realm, args[0])
+			if errors.Is(err, state.ErrNotFound) {
+				return failed(fmt.Errorf("%s: no such state item in %s", args[0], state.Table(realm)))
+			}
+			if err != nil {
+				return failed(err)
+			}
+			v, err := value.EncodeJSON(it.Value, value.EncodeOptions{DecimalAsText: true, DateTimeAsISO: true})
+			if err != nil {
+				return failed(err)
+			}
+			if output == "value" {
+				fmt.Fprintln(e.stdout, v)
+				return nil
+			}
+			out, _ := json.MarshalIndent(map[string]any{
+				"state_id": it.ID, "type": it.Type, "value": json.RawMessage(v), "publisher": it.Publisher,
+				"timestamp": it.Timestamp.ISOFormat(), "ttl": it.TTL,
+			}, "", "  ")
+			fmt.Fprintln(e.stdout, string(out))
+			return nil
+		}),
+	}
+	cmd.Flags().StringVar(&realm, "realm", "", "realm name (required)")
+	cmd.Flags().StringVarP(&output, "output", "o", "json", "json (the whole item) or value (the value only)")
+	_ = cmd.MarkFlagRequired("realm")
+	return cmd
+}
+
+func newStatePutCmd(e *env) *cobra.Command {
+	var realm, id, typ, ttl, publisher, kmsKey, valueText string
+	cmd := &cobra.Command{
+		Use:   "put --realm REALM --id STATE_ID --value JSON [--type json|raw|secure] [--ttl 7d]",
+		Short: "Write a state item",
+		Args:  noArgs,
+		RunE: e.runE(func(cmd *cobra.Command, _ []string) error {
+			if state.Reserved(id) {
+				return badInput(fmt.Errorf("bad state_id: %w", state.ErrReserved))
+			}
+			if err := state.CheckType(typ); err != nil {
+				return badInput(err)
+			}
+			v, err := value.DecodeJSON([]byte(valueText), value.PythonNumbers)
+			if err != nil {
+				return badInput(fmt.Errorf("--value: %w", err))
+			}
+			var ttlArg any = ttl
+			if ttl == "" {
+				ttlArg = nil
+			}
+			secs, err := state.ResolveTTL(ttlArg, os.Getenv("LAVA_STATE_TTL"), os.Getenv("LAVA_STATE_MAX_TTL"))
+			if err != nil {
+				return badInput(err)
+			}
+			cfg, err := awsConfig(cmd.Context())
+			if err != nil {
+				return failed(err)
+			}
+			it := &state.Item{ID: id, Type: typ, Value: v, Publisher: publisher}
+			if _, err := state.NewFromConfig(cfg).Put(cmd.Context(), realm, it, state.PutOptions{TTL: secs, KMSKey: kmsKey}); err != nil {
+				return failed(err)
+			}
+			fmt.Fprintf(e.stdout, "%s: %s item written to %s (ttl %d)\n", id, it.Type, state.Table(realm), it.TTL)
+			return nil
+		}),
+	}
+	f := cmd.Flags()
+	f.StringVar(&realm, "realm", "", "realm name (required)")
+	f.StringVar(&id, "id", "", "state_id (required)")
+	f.StringVar(&valueText, "value", "", "the value as JSON (required)")
+	f.StringVar(&typ, "type", state.TypeJSON, "json, raw or secure")
+	f.StringVar(&ttl, "ttl", "", "time to live, a lava duration (default STATE_TTL, 7d; capped at STATE_MAX_TTL, 366d)")
+	f.StringVar(&publisher, "publisher", "lava-actions", "who publishes the item")
+	f.StringVar(&kmsKey, "kms-key", "", "KMS key for secure items (default alias/lava-<realm>-sys)")
+	for _, n := range []string{"realm", "id", "value"} {
+		_ = cmd.MarkFlagRequired(n)
+	}
+	return cmd
+}
