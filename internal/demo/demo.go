@@ -9,6 +9,7 @@ package demo
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -32,6 +33,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/smithy-go"
 	"github.com/lava-actions/lava-actions/host"
 	"github.com/lava-actions/lava-actions/sdk/value"
 	"github.com/lava-actions/lava-actions/state"
@@ -55,32 +57,56 @@ type env struct {
 	eventsToSQS bool
 }
 
-// Run runs the demo with the plugins in pluginDir and writes its report to
-// w. Plugin and host logs go to logw.
-func Run(ctx context.Context, w, logw io.Writer, pluginDir string) error {
+// World is the demo's running world: the local services, the demo realm's
+// resources and a host over the plugins. Benchmarks use it too.
+type World struct {
+	// Host runs actions; Job and Realm are the sample job and realm items.
+	Host       *host.Host
+	Job, Realm *value.Map
+	env        *env
+	logs       *lineBuffer
+	closers    []func()
+}
+
+// Close stops the host and every local service.
+func (wd *World) Close() {
+	for i := len(wd.closers) - 1; i >= 0; i-- {
+		wd.closers[i]()
+	}
+}
+
+// Start starts the local services, creates the demo realm's resources and a
+// host over the plugins in pluginDir. Host and plugin logs go to logw.
+func Start(ctx context.Context, logw io.Writer, pluginDir string) (_ *World, err error) {
+	wd := &World{logs: &lineBuffer{}}
+	defer func() {
+		if err != nil {
+			wd.Close()
+		}
+	}()
 	srv := kumo.NewServer()
-	defer srv.Close()
+	wd.closers = append(wd.closers, srv.Close)
 	eventsToSQS := false
 	if port := os.Getenv("KUMO_PORT"); port != "" {
 		// kumo's EventBridge delivers to SQS at localhost:$KUMO_PORT, fixed
 		// when the process started: serve kumo there too.
 		stop, err := forward("127.0.0.1:"+port, srv.URL)
 		if err != nil {
-			return fmt.Errorf("forward KUMO_PORT %s: %w", port, err)
+			return nil, fmt.Errorf("forward KUMO_PORT %s: %w", port, err)
 		}
-		defer stop()
+		wd.closers = append(wd.closers, stop)
 		eventsToSQS = true
 	}
 	box, err := startMailbox()
 	if err != nil {
-		return fmt.Errorf("start SMTP server: %w", err)
+		return nil, fmt.Errorf("start SMTP server: %w", err)
 	}
-	defer box.close()
+	wd.closers = append(wd.closers, box.close)
 	hook, err := startWebhook("/services/T000DEMO/B000DEMO/not-a-real-token")
 	if err != nil {
-		return fmt.Errorf("start Slack receiver: %w", err)
+		return nil, fmt.Errorf("start Slack receiver: %w", err)
 	}
-	defer hook.close()
+	wd.closers = append(wd.closers, hook.close)
 
 	pluginEnv := []string{
 		"AWS_ENDPOINT_URL=" + srv.URL, "AWS_REGION=us-east-1",
@@ -93,27 +119,39 @@ func Run(ctx context.Context, w, logw io.Writer, pluginDir string) error {
 		db:          dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.DisableValidateResponseChecksum = true }),
 		eventsToSQS: eventsToSQS,
 	}
-	fmt.Fprintf(w, "Local services: AWS endpoint %s, SMTP %s, Slack webhook receiver %s\n", srv.URL, box.addr, strings.SplitN(hook.url, "/services", 2)[0])
+	wd.env = e
 	if err := e.setup(ctx); err != nil {
-		return fmt.Errorf("create the demo realm's resources: %w", err)
+		return nil, fmt.Errorf("create the demo realm's resources: %w", err)
 	}
-	fmt.Fprintf(w, "Created realm %q: queues, topic, event rule, tables (jobs, state, connections), KMS key.\n", Realm)
-
-	logs := &lineBuffer{}
 	h, err := host.New(host.Config{
 		PluginPath: []string{pluginDir},
-		Logger:     slog.New(slog.NewTextHandler(io.MultiWriter(logw, logs), &slog.HandlerOptions{Level: slog.LevelInfo})),
+		Logger:     slog.New(slog.NewTextHandler(io.MultiWriter(logw, wd.logs), &slog.HandlerOptions{Level: slog.LevelInfo})),
 		Environ:    func() []string { return append(os.Environ(), pluginEnv...) },
 	})
 	if err != nil {
+		return nil, err
+	}
+	wd.closers = append(wd.closers, func() { h.Close() })
+	if len(h.Candidates()) == 0 {
+		return nil, fmt.Errorf("no plugins in %s: run 'make plugins' first", pluginDir)
+	}
+	wd.Host = h
+	wd.Job, wd.Realm = sampleJob(e)
+	return wd, nil
+}
+
+// Run runs the demo with the plugins in pluginDir and writes its report to
+// w. Plugin and host logs go to logw.
+func Run(ctx context.Context, w, logw io.Writer, pluginDir string) error {
+	wd, err := Start(ctx, logw, pluginDir)
+	if err != nil {
 		return err
 	}
-	defer h.Close()
-	if len(h.Candidates()) == 0 {
-		return fmt.Errorf("no plugins in %s: run 'make plugins' first", pluginDir)
-	}
-
-	job, realm := sampleJob(e)
+	defer wd.Close()
+	e, h := wd.env, wd.Host
+	fmt.Fprintf(w, "Local services: AWS endpoint %s, SMTP %s, Slack webhook receiver %s\n", e.kumoURL, e.box.addr, strings.SplitN(e.hook.url, "/services", 2)[0])
+	fmt.Fprintf(w, "Created realm %q: queues, topic, event rule, tables (jobs, state, connections), KMS key.\n", Realm)
+	job, realm := wd.Job, wd.Realm
 	runs := []struct {
 		trigger host.Trigger
 		result  *value.Map
@@ -140,7 +178,7 @@ func Run(ctx context.Context, w, logw io.Writer, pluginDir string) error {
 		}
 	}
 	fmt.Fprintln(w, "\n== what arrived (read back from each service) ==")
-	if err := e.readBack(ctx, w, logs); err != nil {
+	if err := e.readBack(ctx, w, wd.logs); err != nil {
 		return err
 	}
 	if failures > 0 {
@@ -194,7 +232,7 @@ func (e *env) setup(ctx context.Context) error {
 			AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String(key), AttributeType: ddbtypes.ScalarAttributeTypeS}},
 			KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String(key), KeyType: ddbtypes.KeyTypeHash}},
 			BillingMode:          ddbtypes.BillingModePayPerRequest,
-		}); err != nil {
+		}); err != nil && !exists(err) {
 			return err
 		}
 	}
@@ -221,12 +259,25 @@ func (e *env) setup(ctx context.Context) error {
 		return err
 	}
 	_, err = k.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String(state.DefaultKMSKey(Realm)), TargetKeyId: key.KeyMetadata.KeyId})
-	return err
+	if err != nil && !exists(err) {
+		return err
+	}
+	return nil
+}
+
+// exists reports an "already exists" error: every local endpoint in one
+// process shares its state, so a second World finds the first one's
+// resources.
+func exists(err error) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && (ae.ErrorCode() == "ResourceInUseException" || ae.ErrorCode() == "AlreadyExistsException")
 }
 
 func s(v string) ddbtypes.AttributeValue { return &ddbtypes.AttributeValueMemberS{Value: v} }
 
-// sampleJob is a lava job with one action of each type.
+// sampleJob is a lava job whose on_success and on_fail lists use every
+// action type, and whose on_retry list has exactly one action of each type
+// (the benchmarks' eight-action list).
 func sampleJob(e *env) (job, realm *value.Map) {
 	text := `{
   "job_id": "demo/nightly-load", "type": "cmd", "worker": "core", "run_id": "0f8c3c1e-5b7a-4d39-9a51-2f6f5d0e7c11",
@@ -241,6 +292,16 @@ func sampleJob(e *env) (job, realm *value.Map) {
     {"action": "state", "state_id": "nightly-load-status", "value": {"status": "ok", "when": "{{ ustart.isoformat() }}", "rows": 42}},
     {"action": "state", "state_id": "nightly-load-secret", "type": "secure", "value": "s3cr3t-{{ job.run_id[:8] }}"},
     {"action": "slack", "slack_conn": "ops-slack", "message": "Job *{{ job.job_id }}* loaded 42 rows"}
+  ],
+  "on_retry": [
+    {"action": "log", "message": "Job {{ job.job_id }} failed: {{ result.error }}; retrying"},
+    {"action": "sqs", "queue": "demo-notices", "message": "{{ job.job_id }} retrying: {{ result.error }}"},
+    {"action": "sns", "topic": "` + e.topic + `", "subject": "{{ job.job_id }} retrying", "message": "{{ result.error }}"},
+    {"action": "event", "detail_type": "Lava Job Retrying"},
+    {"action": "dispatch", "job_id": "demo/child", "parameters": {"parent": "{{ job.job_id }}"}},
+    {"action": "state", "state_id": "nightly-load-status", "value": {"status": "retrying", "error": "{{ result.error }}"}},
+    {"action": "slack", "slack_conn": "ops-slack", "style": "plain", "message": "{{ job.job_id }} retrying: {{ result.error }}"},
+    {"action": "email", "email_conn": "ops-mail", "to": "oncall@demo.example.com", "subject": "{{ job.job_id }} retrying", "message": "{{ result.error }}"}
   ],
   "on_fail": [
     {"action": "log", "message": "Job {{ job.job_id }} failed: {{ result.error }}"},

@@ -1,118 +1,726 @@
 // Package render renders lava's Jinja templates the way Python's jinja2 3.1
-// renders them in the original lava, on top of gonja v2.
+// renders them in the original lava (lava spec section 2.7), on top of an
+// unmodified gonja v2.
 //
-// An [Engine] parses and caches templates; [Vars] is the render context of
-// one action (job, realm, result and everything derived from them).
+// gonja lexes and parses the template and walks the document; everything
+// that decides what a template prints is ours: the statements (if, for, set,
+// macro, call, filter, with, block, raw, autoescape — jinja2's default tags;
+// include, import, from and extends are refused as jinja2.Template refuses
+// them, having no loader), and an expression evaluator with Python
+// semantics over gonja's parse tree: Python str()/repr() printing with
+// insertion-ordered dicts, None distinct from undefined (jinja2's default
+// Undefined), exact DynamoDB Decimal arithmetic, datetime/date/timedelta
+// values with Python's methods and operators, jinja2's filters and tests,
+// Python %-formatting, and lava's utils namespace (spec section 2.6).
+//
+// An [Engine] parses and caches templates and is safe for concurrent use.
+// [Vars] is the render context of one action. Errors are *[Error] values
+// whose text is jinja2's str(exception) for the same failure.
+//
+// Known differences from Python are listed in testdata/known_differences.json
+// and in the project's COMPATIBILITY.md. Regular expressions (utils.re) use
+// Go's RE2: no look-around, no backreferences, an ASCII-only \b.
 package render
 
 import (
+	"container/list"
+	"errors"
 	"fmt"
+	"io"
+	"math/big"
+	"sort"
+	"strings"
+	"sync"
 	"time"
 
+	"github.com/cockroachdb/apd/v3"
 	"github.com/lava-actions/lava-actions/sdk/value"
-	"github.com/nikolalohinski/gonja/v2"
+	"github.com/nikolalohinski/gonja/v2/builtins"
+	"github.com/nikolalohinski/gonja/v2/config"
 	"github.com/nikolalohinski/gonja/v2/exec"
+	"github.com/nikolalohinski/gonja/v2/loaders"
+	"github.com/nikolalohinski/gonja/v2/nodes"
+	"github.com/nikolalohinski/gonja/v2/parser"
+	"github.com/nikolalohinski/gonja/v2/tokens"
 )
 
 // Vars is the input of one render: lava's augmented job, the realm item and
 // the job's result. Globals, state, start, ustart and utils are derived from
-// them (lava spec section 2.1).
+// them (lava spec section 2.1): globals is job.globals, state is job.state,
+// start is job.ts_start (a value.DateTime) and ustart is start in UTC. A nil
+// Result renders as {}. A render reads the maps while it runs (the parts a
+// template uses, when it uses them) and never changes them; templates that
+// mutate a dict or list change the render's own copy.
 type Vars struct {
 	Job    *value.Map
 	Realm  *value.Map
 	Result *value.Map
 }
 
-// Engine renders templates. It is safe for concurrent use.
-type Engine struct{}
+// Default limits of a new Engine.
+const (
+	DefaultMaxOutput     = 4 << 20 // bytes produced by one render
+	DefaultMaxRange      = 100000  // items of one range()
+	DefaultMaxIterations = 1000000 // loop iterations of one render
+	DefaultMaxDepth      = 200     // nested macro calls (Python fails near 240)
+	DefaultMaxTemplate   = 1 << 20 // bytes of template source
+	DefaultCacheSize     = 1024    // parsed templates kept
+)
 
-// New returns an engine.
-func New() *Engine { return &Engine{} }
+// Engine renders templates. It is safe for concurrent use. The limit
+// fields may be changed after New but not once the engine is in use; a
+// value <= 0 disables that limit (MaxDepth cannot be disabled).
+type Engine struct {
+	// MaxOutput is the most bytes one render may write, counting text
+	// captured by macros, set blocks and filter blocks.
+	MaxOutput int
+	// MaxRange is the most items one range() may produce when iterated.
+	MaxRange int
+	// MaxIterations is the most loop iterations (and range items) of one
+	// render.
+	MaxIterations int
+	// MaxDepth is the deepest macro call nesting; deeper calls fail with
+	// "maximum recursion depth exceeded", as Python's RecursionError.
+	MaxDepth int
+	// MaxTemplate is the longest template source accepted, in bytes.
+	MaxTemplate int
 
-// Check parses src and reports a syntax error without rendering.
+	cfg *config.Config
+	env *exec.Environment
+
+	mu        sync.Mutex
+	cacheSize int
+	cache     map[string]*list.Element
+	lru       *list.List
+}
+
+type cached struct {
+	src string
+	tpl *exec.Template
+	err error
+}
+
+// New returns an engine with the default limits and a cache of
+// DefaultCacheSize parsed templates.
+func New() *Engine { return NewWithCache(DefaultCacheSize) }
+
+// NewWithCache returns an engine whose parsed-template cache keeps up to
+// size templates (least recently used first out); size <= 0 disables it.
+func NewWithCache(size int) *Engine {
+	cfg := config.New()
+	cfg.AutoEscape = false
+	cfg.StrictUndefined = false
+	cfg.KeepTrailingNewline = false
+	env := &exec.Environment{
+		Context:           exec.EmptyContext(),
+		Filters:           exec.NewFilterSet(map[string]exec.FilterFunction{}),
+		Tests:             exec.NewTestSet(map[string]exec.TestFunction{}),
+		ControlStructures: controlStructures(),
+		Methods:           builtins.Methods,
+	}
+	return &Engine{
+		MaxOutput:     DefaultMaxOutput,
+		MaxRange:      DefaultMaxRange,
+		MaxIterations: DefaultMaxIterations,
+		MaxDepth:      DefaultMaxDepth,
+		MaxTemplate:   DefaultMaxTemplate,
+		cfg:           cfg,
+		env:           env,
+		cacheSize:     size,
+		cache:         map[string]*list.Element{},
+		lru:           list.New(),
+	}
+}
+
+// Check parses src and reports a syntax error without rendering. It also
+// reports the errors jinja2 raises when compiling: an unknown filter or
+// test outside an if block or conditional expression.
 func (e *Engine) Check(src string) error {
-	_, err := gonja.FromString(src)
+	_, err := e.template(src)
 	return err
 }
 
 // Render renders src with vars and returns the text.
 func (e *Engine) Render(src string, vars *Vars) (string, error) {
-	tpl, err := gonja.FromString(src)
+	tpl, err := e.template(src)
 	if err != nil {
 		return "", err
 	}
-	return tpl.ExecuteToString(exec.NewContext(vars.data()))
+	return e.execute(tpl, vars.data())
 }
 
 // RenderValue renders every string in v (map keys and values, list items)
-// and keeps other scalars as they are (decision 0.5 of the spec).
+// and keeps other values as they are (decision 0.5 of the spec). Maps are
+// *value.Map and lists []any; the result is a new value, v is not changed.
 func (e *Engine) RenderValue(v any, vars *Vars) (any, error) {
-	switch t := v.(type) {
-	case string:
-		return e.Render(t, vars)
-	case *value.Map:
-		out := &value.Map{}
-		for _, k := range t.Keys() {
-			rk, err := e.Render(k, vars)
-			if err != nil {
-				return nil, err
-			}
-			vv, _ := t.Get(k)
-			rv, err := e.RenderValue(vv, vars)
-			if err != nil {
-				return nil, err
-			}
-			out.Set(rk, rv)
+	var data map[string]any
+	getData := func() map[string]any {
+		if data == nil {
+			data = vars.data()
 		}
-		return out, nil
-	case []any:
-		out := make([]any, len(t))
-		for i, x := range t {
-			r, err := e.RenderValue(x, vars)
+		return data
+	}
+	var walk func(v any) (any, error)
+	walk = func(v any) (any, error) {
+		switch t := v.(type) {
+		case string:
+			return e.renderString(t, getData)
+		case *value.Map:
+			out := &value.Map{}
+			var err error
+			t.Range(func(k string, x any) bool {
+				var rk string
+				if rk, err = e.renderString(k, getData); err != nil {
+					return false
+				}
+				var rv any
+				if rv, err = walk(x); err != nil {
+					return false
+				}
+				out.Set(rk, rv)
+				return true
+			})
 			if err != nil {
 				return nil, err
 			}
-			out[i] = r
+			return out, nil
+		case []any:
+			out := make([]any, len(t))
+			for i, x := range t {
+				r, err := walk(x)
+				if err != nil {
+					return nil, err
+				}
+				out[i] = r
+			}
+			return out, nil
 		}
-		return out, nil
-	default:
 		return v, nil
 	}
+	return walk(v)
 }
+
+// renderString renders one string of a structure. Text without markup or
+// newlines renders as itself, so it is not parsed.
+func (e *Engine) renderString(s string, data func() map[string]any) (string, error) {
+	if !strings.ContainsAny(s, "{\n\r") {
+		return s, nil
+	}
+	tpl, err := e.template(s)
+	if err != nil {
+		return "", err
+	}
+	return e.execute(tpl, data())
+}
+
+func (e *Engine) template(src string) (*exec.Template, error) {
+	if e.MaxTemplate > 0 && len(src) > e.MaxTemplate {
+		return nil, &limitError{sentinel: ErrTemplateTooLarge, detail: fmt.Sprintf("%d bytes, the limit is %d", len(src), e.MaxTemplate)}
+	}
+	if e.cacheSize > 0 {
+		e.mu.Lock()
+		if el, ok := e.cache[src]; ok {
+			e.lru.MoveToFront(el)
+			c := el.Value.(*cached)
+			e.mu.Unlock()
+			return c.tpl, c.err
+		}
+		e.mu.Unlock()
+	}
+	tpl, err := e.parse(src)
+	if e.cacheSize > 0 {
+		e.mu.Lock()
+		if _, ok := e.cache[src]; !ok {
+			e.cache[src] = e.lru.PushFront(&cached{src: src, tpl: tpl, err: err})
+			for e.lru.Len() > e.cacheSize {
+				old := e.lru.Back()
+				e.lru.Remove(old)
+				delete(e.cache, old.Value.(*cached).src)
+			}
+		}
+		e.mu.Unlock()
+	}
+	return tpl, err
+}
+
+// CacheLen returns the number of parsed templates in the cache.
+func (e *Engine) CacheLen() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.lru.Len()
+}
+
+// srcLoader serves the one template being parsed and nothing else.
+type srcLoader struct{ src string }
+
+const rootName = "template"
+
+func (l *srcLoader) Read(p string) (io.Reader, error) {
+	if p == rootName {
+		return strings.NewReader(l.src), nil
+	}
+	return nil, ErrNoLoader
+}
+func (l *srcLoader) Resolve(p string) (string, error) {
+	if p == rootName {
+		return p, nil
+	}
+	return "", ErrNoLoader
+}
+func (l *srcLoader) Inherit(string) (loaders.Loader, error) { return nil, ErrNoLoader }
+
+func (e *Engine) parse(src string) (tpl *exec.Template, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			tpl, err = nil, newErr(classInternal, "render: internal error while parsing the template")
+		}
+	}()
+	src = normalizeNewlines(src)
+	if err := checkNesting(src, e.cfg); err != nil {
+		return nil, err
+	}
+	t, err := exec.NewTemplate(rootName, e.cfg, &srcLoader{src: src}, e.env)
+	if err != nil {
+		return nil, translateParseError(err, src, e.cfg)
+	}
+	root := t.Root()
+	if err := rewriteNodes(root.Nodes); err != nil {
+		return nil, err
+	}
+	v := &visitor{
+		onFilter: func(name string, soft bool) error {
+			if _, ok := filters[name]; !ok && !soft {
+				return newErr(classAssertion, fmt.Sprintf("No filter named '%s'.", name))
+			}
+			return nil
+		},
+		onTest: func(name string, soft bool) error {
+			if _, ok := tests[name]; !ok && !soft {
+				return newErr(classAssertion, fmt.Sprintf("No test named '%s'.", name))
+			}
+			return nil
+		},
+	}
+	var chains []*nodes.BinaryExpression
+	v.onBinary = func(b *nodes.BinaryExpression) {
+		if isCompare(b.Operator.Token.Type) {
+			if l, ok := b.Left.(*nodes.BinaryExpression); ok && isCompare(l.Operator.Token.Type) {
+				chains = append(chains, b)
+			}
+		}
+	}
+	if err := v.nodeList(root.Nodes, false); err != nil {
+		return nil, err
+	}
+	if len(chains) > 0 {
+		markChains(chains, src, e.cfg)
+	}
+	return t, nil
+}
+
+func isCompare(t tokens.Type) bool {
+	switch t {
+	case tokens.Equals, tokens.Ne, tokens.LowerThan, tokens.LowerThanOrEqual, tokens.GreaterThan, tokens.GreaterThanOrEqual:
+		return true
+	}
+	return false
+}
+
+// chainMark marks a comparison whose left operand is an unparenthesised
+// comparison: `a < b < c` is Python's chained comparison, which gonja
+// parses as (a < b) < c.
+const chainMark = "\x00chain"
+
+func allTokens(src string, cfg *config.Config) []*tokens.Token {
+	st := tokens.LexAll(src, cfg)
+	var out []*tokens.Token
+	for {
+		t := st.Current()
+		if t == nil {
+			break
+		}
+		out = append(out, t)
+		if st.End() {
+			break
+		}
+		st.Next()
+	}
+	return out
+}
+
+func markChains(chains []*nodes.BinaryExpression, src string, cfg *config.Config) {
+	toks := allTokens(src, cfg)
+	idx := map[int]int{}
+	for i, t := range toks {
+		idx[t.Pos] = i
+	}
+	for _, b := range chains {
+		opIdx, ok := idx[b.Operator.Token.Pos]
+		if !ok || opIdx == 0 {
+			continue
+		}
+		start := b.Left.Position()
+		startIdx, ok := idx[start.Pos]
+		if !ok {
+			continue
+		}
+		grouped := false
+		if toks[opIdx-1].Type == tokens.RightParenthesis {
+			depth := 0
+			for j := opIdx - 1; j >= 0; j-- {
+				switch toks[j].Type {
+				case tokens.RightParenthesis:
+					depth++
+				case tokens.LeftParenthesis:
+					depth--
+				}
+				if depth == 0 {
+					grouped = j == startIdx-1
+					break
+				}
+			}
+		}
+		if !grouped {
+			tok := *b.Operator.Token
+			tok.Val += chainMark
+			b.Operator = &nodes.BinOperator{Token: &tok}
+		}
+	}
+}
+
+// Nesting limits checked before parsing: gonja's parser and our statements
+// recurse, and a Go stack overflow cannot be recovered. Python's jinja2
+// fails earlier (RecursionError near 70 nested brackets).
+const (
+	maxBracketDepth = 100
+	maxBlockDepth   = 100
+	maxTagTokens    = 20000
+)
+
+var blockTags = map[string]bool{"if": true, "for": true, "macro": true, "call": true, "filter": true, "with": true, "block": true, "autoescape": true}
+
+func checkNesting(src string, cfg *config.Config) error {
+	opens := 0
+	for i := 0; i < len(src); i++ {
+		switch src[i] {
+		case '(', '[', '{':
+			opens++
+		}
+	}
+	if opens <= maxBracketDepth && len(src) <= maxTagTokens {
+		return nil // too small to nest too deeply
+	}
+	deep := newErr(classRecursion, "maximum recursion depth exceeded")
+	brackets, blocks, inTag := 0, 0, 0
+	afterBlockBegin := false
+	for _, t := range allTokens(src, cfg) {
+		switch t.Type {
+		case tokens.VariableBegin, tokens.BlockBegin:
+			brackets, inTag = 0, 1
+			afterBlockBegin = t.Type == tokens.BlockBegin
+			continue
+		case tokens.VariableEnd, tokens.BlockEnd:
+			inTag = 0
+		case tokens.LeftParenthesis, tokens.LeftBracket, tokens.LeftBrace:
+			brackets++
+			if brackets > maxBracketDepth {
+				return deep
+			}
+		case tokens.RightParenthesis, tokens.RightBracket, tokens.RightBrace:
+			brackets--
+		case tokens.Name:
+			if afterBlockBegin {
+				if blockTags[t.Val] {
+					blocks++
+					if blocks > maxBlockDepth {
+						return deep
+					}
+				} else if strings.HasPrefix(t.Val, "end") && blockTags[t.Val[3:]] {
+					blocks--
+				}
+			}
+		}
+		afterBlockBegin = false
+		if inTag > 0 {
+			inTag++
+			if inTag > maxTagTokens {
+				return deep
+			}
+		}
+	}
+	return nil
+}
+
+// normalizeNewlines turns \r\n and \r into \n, as jinja2's lexer does with
+// its default newline_sequence.
+func normalizeNewlines(s string) string {
+	if !strings.Contains(s, "\r") {
+		return s
+	}
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	return strings.ReplaceAll(s, "\r", "\n")
+}
+
+func (e *Engine) execute(tpl *exec.Template, data map[string]any) (out string, err error) {
+	st := &rt{e: e}
+	w := &outWriter{rt: st}
+	defer func() {
+		if p := recover(); p != nil {
+			out, err = "", newErr(classInternal, "render: internal error while rendering the template")
+		}
+	}()
+	ctx := exec.NewContext(data)
+	ctx.Set(rtKey, st)
+	if err := tpl.Execute(w, ctx); err != nil {
+		return "", cleanError(err)
+	}
+	return w.b.String(), nil
+}
+
+// cleanError extracts our error from gonja's wrapping.
+func cleanError(err error) error {
+	var le *limitError
+	if errors.As(err, &le) {
+		return le
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return newErr(classInternal, "render: "+lastLine(err.Error()))
+}
+
+func lastLine(s string) string {
+	if i := strings.LastIndex(s, ": "); i >= 0 {
+		return s[i+2:]
+	}
+	return s
+}
+
+// ---- context ----
 
 func (v *Vars) data() map[string]any {
-	job := v.Job
-	if job == nil {
-		job = &value.Map{}
+	var job, realm, result *pyDict
+	if v != nil {
+		job = toRuntimeMap(v.Job)
+		realm = toRuntimeMap(v.Realm)
+		result = toRuntimeMap(v.Result)
+	} else {
+		job, realm, result = newDict(0), newDict(0), newDict(0)
 	}
-	start, _ := job.Get("ts_start")
-	st, _ := start.(value.DateTime)
-	return map[string]any{
-		"job":     toGo(job),
-		"realm":   toGo(v.Realm),
-		"result":  toGo(v.Result),
-		"globals": toGo(job.Map("globals")),
-		"state":   toGo(job.Map("state")),
-		"start":   st,
-		"ustart":  value.DateTime{Time: st.In(time.UTC)},
+	data := map[string]any{
+		"job":    job,
+		"realm":  realm,
+		"result": result,
+		"utils":  &pyDict{fill: fillUtils},
 	}
+	if g, ok := job.getStr("globals"); ok {
+		data["globals"] = g
+	} else {
+		data["globals"] = undefAttr(job, "globals")
+	}
+	if s, ok := job.getStr("state"); ok {
+		data["state"] = s
+	} else {
+		data["state"] = undefAttr(job, "state")
+	}
+	if s, ok := job.getStr("ts_start"); ok {
+		data["start"] = s
+		if d, ok := s.(pyDateTime); ok {
+			data["ustart"] = pyDateTime{t: d.t.UTC(), naive: d.naive}
+		}
+	}
+	return data
 }
 
-func toGo(v any) any {
-	switch t := v.(type) {
-	case *value.Map:
-		m := map[string]any{}
-		t.Range(func(k string, x any) bool { m[k] = toGo(x); return true })
-		return m
-	case []any:
-		out := make([]any, len(t))
-		for i, x := range t {
-			out[i] = toGo(x)
-		}
-		return out
-	case value.Decimal, value.DateTime:
-		return fmt.Sprint(t)
-	default:
-		return v
+func toRuntimeMap(m *value.Map) *pyDict {
+	if m == nil {
+		return newDict(0)
 	}
+	return toRuntime(m).(*pyDict)
+}
+
+// toRuntime converts the shared value model (and plain Go values) to the
+// template runtime's Python-like values. Containers are copied: a template
+// never changes the caller's data.
+func toRuntime(v any) any { return toRuntimeDepth(v, 0) }
+
+func toRuntimeDepth(v any, depth int) any {
+	if depth > 500 {
+		return nil
+	}
+	switch t := v.(type) {
+	case nil, bool, int64, float64, string, *big.Int:
+		return t
+	case int:
+		return int64(t)
+	case int32:
+		return int64(t)
+	case float32:
+		return float64(t)
+	case *value.Map:
+		if t == nil {
+			return newDict(0)
+		}
+		return &pyDict{src: t}
+	case []any:
+		items := make([]any, len(t))
+		for i, x := range t {
+			items[i] = toRuntimeDepth(x, depth+1)
+		}
+		return &pyList{items: items}
+	case []string:
+		items := make([]any, len(t))
+		for i, x := range t {
+			items[i] = x
+		}
+		return &pyList{items: items}
+	case value.Decimal:
+		d, _, err := apd.NewFromString(t.String())
+		if err != nil {
+			return t.String()
+		}
+		return d
+	case value.DateTime:
+		return fromValueDateTime(t)
+	case time.Time:
+		return newAware(t)
+	case map[string]any:
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		d := newDict(len(t))
+		for _, k := range keys {
+			_ = d.set(k, toRuntimeDepth(t[k], depth+1))
+		}
+		return d
+	}
+	return v
+}
+
+// ---- parse errors ----
+
+// translateParseError turns gonja's parse errors into jinja2's texts for
+// the common cases.
+func translateParseError(err error, src string, cfg *config.Config) error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	var se *parser.SyntaxError
+	if errors.As(err, &se) {
+		if tag, ok := unknownTag(se.Message); ok {
+			return &Error{Class: classSyntax, Msg: fmt.Sprintf("Encountered unknown tag '%s'.", tag), Line: se.Line}
+		}
+		return &Error{Class: classSyntax, Msg: jinjaSyntaxMessage(se, src, cfg), Line: se.Line}
+	}
+	msg := err.Error()
+	if i := strings.Index(msg, "': "); strings.HasPrefix(msg, "failed to parse template '") && i >= 0 {
+		msg = msg[i+3:]
+	}
+	return newErr(classSyntax, msg)
+}
+
+func describeToken(t *tokens.Token) string {
+	if t == nil {
+		return "end of template"
+	}
+	switch t.Type {
+	case tokens.VariableEnd:
+		return "end of print statement"
+	case tokens.BlockEnd:
+		return "end of statement block"
+	case tokens.EOF:
+		return "end of template"
+	case tokens.Name:
+		return t.Val
+	case tokens.Integer:
+		return "integer"
+	case tokens.Float:
+		return "float"
+	case tokens.String:
+		return "string"
+	}
+	return t.Val
+}
+
+// jinjaSyntaxMessage maps a gonja parse error to jinja2's text, looking at
+// the token the error is about.
+func jinjaSyntaxMessage(se *parser.SyntaxError, src string, cfg *config.Config) string {
+	toks := allTokens(src, cfg)
+	for _, t := range toks {
+		if t.Type != tokens.Error {
+			continue
+		}
+		switch {
+		case t.Val == "unclosed comment":
+			return "Missing end of comment tag"
+		case strings.HasPrefix(t.Val, "Unexpected delimiter "):
+			return "unexpected '" + strings.Trim(strings.TrimPrefix(t.Val, "Unexpected delimiter "), "\"") + "'"
+		case t.Pos == len(src) && len(t.Val) < len(src):
+			q := len(src) - len(t.Val) - 1
+			if q >= 0 && (src[q] == '\'' || src[q] == '"') {
+				return fmt.Sprintf("unexpected char %s at %d", pyCharRepr(src[q]), len([]rune(src[:q])))
+			}
+		}
+		return t.Val
+	}
+	at := -1
+	for i, t := range toks {
+		if t.Line == se.Line && t.Col == se.Column {
+			at = i
+			break
+		}
+	}
+	var tok, prev *tokens.Token
+	if at >= 0 {
+		tok = toks[at]
+		if at > 0 {
+			prev = toks[at-1]
+		}
+	}
+	endOf := func(t *tokens.Token) bool {
+		return t == nil || t.Type == tokens.EOF
+	}
+	switch se.Message {
+	case "'}}' expected here":
+		if endOf(tok) {
+			return "unexpected end of template, expected 'end of print statement'."
+		}
+		return fmt.Sprintf("expected token 'end of print statement', got '%s'", describeToken(tok))
+	case "expected either a number, string, keyword or identifier.", "Expected an expression.":
+		if endOf(tok) {
+			return "unexpected end of template, expected 'end of print statement'."
+		}
+		if prev != nil && (prev.Type == tokens.VariableBegin || prev.Type == tokens.BlockBegin) {
+			return fmt.Sprintf("Expected an expression, got '%s'", describeToken(tok))
+		}
+		return fmt.Sprintf("unexpected '%s'", describeToken(tok))
+	case "Unbalanced parenthesis", "Expected ]", "Expected }":
+		closer := map[string]string{"Unbalanced parenthesis": ")", "Expected ]": "]", "Expected }": "}"}[se.Message]
+		if at >= 0 {
+			for _, t := range toks[at:] {
+				if t.Type == tokens.VariableEnd {
+					return fmt.Sprintf("unexpected '}', expected '%s'", closer)
+				}
+				if t.Type == tokens.EOF {
+					return "unexpected end of template, expected '" + closer + "'."
+				}
+			}
+		}
+	case "filter name must be an identifier":
+		return fmt.Sprintf("expected token 'name', got '%s'", describeToken(tok))
+	case "expected name or integer":
+		return "expected name or number"
+	}
+	return se.Message
+}
+
+func pyCharRepr(c byte) string {
+	if c == '"' {
+		return "'\"'"
+	}
+	return "\"" + string(c) + "\""
 }

@@ -1,0 +1,987 @@
+package render
+
+import (
+	"fmt"
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cockroachdb/apd/v3"
+	"github.com/lava-actions/lava-actions/sdk/value"
+)
+
+// pyDateTime is Python's datetime.datetime: aware (a fixed UTC offset, as
+// Python's datetime.timezone) or naive.
+type pyDateTime struct {
+	t     time.Time // naive values are kept in time.UTC
+	naive bool
+}
+
+// pyDate is Python's datetime.date.
+type pyDate struct{ t time.Time } // midnight UTC
+
+// pyTime is Python's datetime.time (naive).
+type pyTime struct {
+	h, m, s, us int
+	tz          *tzInfo
+}
+
+// pyTimedelta is Python's datetime.timedelta, in microseconds.
+type pyTimedelta struct{ us int64 }
+
+// tzInfo is Python's datetime.timezone (a fixed offset, optionally named).
+type tzInfo struct {
+	offset int // seconds east of UTC
+	label  string
+}
+
+const usPerDay = int64(86400e6)
+
+// fromValueDateTime converts the shared value model's datetime. The zone is
+// frozen to a fixed offset, as Python's datetime.timezone is.
+func fromValueDateTime(d value.DateTime) pyDateTime {
+	return newAware(d.Time)
+}
+
+func newAware(t time.Time) pyDateTime {
+	name, off := t.Zone()
+	if off == 0 {
+		return pyDateTime{t: t.In(time.UTC)}
+	}
+	if name != "" && (strings.HasPrefix(name, "+") || strings.HasPrefix(name, "-")) {
+		name = ""
+	}
+	return pyDateTime{t: t.In(time.FixedZone(name, off))}
+}
+
+func (d pyDateTime) tz() *tzInfo {
+	if d.naive {
+		return nil
+	}
+	name, off := d.t.Zone()
+	if off == 0 {
+		return &tzInfo{}
+	}
+	return &tzInfo{offset: off, label: name}
+}
+
+func (z *tzInfo) location() *time.Location {
+	if z.offset == 0 {
+		return time.UTC
+	}
+	return time.FixedZone(z.label, z.offset)
+}
+
+func (z *tzInfo) name() string {
+	if z.label != "" {
+		return z.label
+	}
+	if z.offset == 0 {
+		return "UTC"
+	}
+	return "UTC" + formatOffset(z.offset, ":")
+}
+
+func (z *tzInfo) repr() string {
+	if z.offset == 0 && z.label == "" {
+		return "datetime.timezone.utc"
+	}
+	s := "datetime.timezone(" + pyTimedelta{us: int64(z.offset) * 1e6}.repr()
+	if z.label != "" {
+		s += ", " + value.QuoteString(z.label)
+	}
+	return s + ")"
+}
+
+func (z *tzInfo) getattr(name string) (any, bool) {
+	switch name {
+	case "utcoffset":
+		return method("utcoffset", func(r *rt, args []any, kw *kwargs) (any, error) {
+			return pyTimedelta{us: int64(z.offset) * 1e6}, nil
+		}), true
+	case "tzname":
+		return method("tzname", func(r *rt, args []any, kw *kwargs) (any, error) { return z.name(), nil }), true
+	}
+	return nil, false
+}
+
+func formatOffset(off int, sep string) string {
+	sign := "+"
+	if off < 0 {
+		sign = "-"
+		off = -off
+	}
+	s := fmt.Sprintf("%s%02d%s%02d", sign, off/3600, sep, off/60%60)
+	if off%60 != 0 {
+		s += fmt.Sprintf("%s%02d", sep, off%60)
+	}
+	return s
+}
+
+func (d pyDateTime) format(sep string) string {
+	s := fmt.Sprintf("%04d-%02d-%02d%s%02d:%02d:%02d", d.t.Year(), d.t.Month(), d.t.Day(), sep, d.t.Hour(), d.t.Minute(), d.t.Second())
+	if us := d.t.Nanosecond() / 1000; us != 0 {
+		s += fmt.Sprintf(".%06d", us)
+	}
+	if !d.naive {
+		_, off := d.t.Zone()
+		s += formatOffset(off, ":")
+	}
+	return s
+}
+
+func (d pyDateTime) str() string { return d.format(" ") }
+
+func (d pyDateTime) isoformatSpec(sep, spec string) (string, error) {
+	t := d.t
+	us := t.Nanosecond() / 1000
+	var s string
+	date := fmt.Sprintf("%04d-%02d-%02d%s", t.Year(), t.Month(), t.Day(), sep)
+	switch spec {
+	case "auto":
+		return d.format(sep), nil
+	case "hours":
+		s = fmt.Sprintf("%02d", t.Hour())
+	case "minutes":
+		s = fmt.Sprintf("%02d:%02d", t.Hour(), t.Minute())
+	case "seconds":
+		s = fmt.Sprintf("%02d:%02d:%02d", t.Hour(), t.Minute(), t.Second())
+	case "milliseconds":
+		s = fmt.Sprintf("%02d:%02d:%02d.%03d", t.Hour(), t.Minute(), t.Second(), us/1000)
+	case "microseconds":
+		s = fmt.Sprintf("%02d:%02d:%02d.%06d", t.Hour(), t.Minute(), t.Second(), us)
+	default:
+		return "", valueErrorf("Unknown timespec value")
+	}
+	if !d.naive {
+		_, off := t.Zone()
+		s += formatOffset(off, ":")
+	}
+	return date + s, nil
+}
+
+func (d pyDateTime) repr() string {
+	t := d.t
+	args := fmt.Sprintf("%d, %d, %d, %d, %d", t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute())
+	us := t.Nanosecond() / 1000
+	if t.Second() != 0 || us != 0 {
+		args += fmt.Sprintf(", %d", t.Second())
+	}
+	if us != 0 {
+		args += fmt.Sprintf(", %d", us)
+	}
+	if !d.naive {
+		args += ", tzinfo=" + d.tz().repr()
+	}
+	return "datetime.datetime(" + args + ")"
+}
+
+func (d pyDate) isoformat() string {
+	return fmt.Sprintf("%04d-%02d-%02d", d.t.Year(), d.t.Month(), d.t.Day())
+}
+
+func (d pyDate) repr() string {
+	return fmt.Sprintf("datetime.date(%d, %d, %d)", d.t.Year(), d.t.Month(), d.t.Day())
+}
+
+func (t pyTime) isoformat() string {
+	s := fmt.Sprintf("%02d:%02d:%02d", t.h, t.m, t.s)
+	if t.us != 0 {
+		s += fmt.Sprintf(".%06d", t.us)
+	}
+	if t.tz != nil {
+		s += formatOffset(t.tz.offset, ":")
+	}
+	return s
+}
+
+func (t pyTime) repr() string {
+	args := fmt.Sprintf("%d, %d", t.h, t.m)
+	if t.s != 0 || t.us != 0 {
+		args += fmt.Sprintf(", %d", t.s)
+	}
+	if t.us != 0 {
+		args += fmt.Sprintf(", %d", t.us)
+	}
+	if t.tz != nil {
+		args += ", tzinfo=" + t.tz.repr()
+	}
+	return "datetime.time(" + args + ")"
+}
+
+func floorDivMod(a, b int64) (int64, int64) {
+	q, r := a/b, a%b
+	if r != 0 && (r < 0) != (b < 0) {
+		q--
+		r += b
+	}
+	return q, r
+}
+
+func (td pyTimedelta) parts() (days, secs, us int64) {
+	days, rem := floorDivMod(td.us, usPerDay)
+	return days, rem / 1e6, rem % 1e6
+}
+
+func (td pyTimedelta) str() string {
+	days, secs, us := td.parts()
+	s := fmt.Sprintf("%d:%02d:%02d", secs/3600, secs/60%60, secs%60)
+	if days != 0 {
+		plural := "s"
+		if days == 1 || days == -1 {
+			plural = ""
+		}
+		s = fmt.Sprintf("%d day%s, ", days, plural) + s
+	}
+	if us != 0 {
+		s += fmt.Sprintf(".%06d", us)
+	}
+	return s
+}
+
+func (td pyTimedelta) repr() string {
+	days, secs, us := td.parts()
+	var parts []string
+	if days != 0 {
+		parts = append(parts, fmt.Sprintf("days=%d", days))
+	}
+	if secs != 0 {
+		parts = append(parts, fmt.Sprintf("seconds=%d", secs))
+	}
+	if us != 0 {
+		parts = append(parts, fmt.Sprintf("microseconds=%d", us))
+	}
+	if len(parts) == 0 {
+		return "datetime.timedelta(0)"
+	}
+	return "datetime.timedelta(" + strings.Join(parts, ", ") + ")"
+}
+
+func (td pyTimedelta) duration() time.Duration { return time.Duration(td.us) * time.Microsecond }
+
+func (td pyTimedelta) getattr(name string) (any, bool) {
+	days, secs, us := td.parts()
+	switch name {
+	case "days":
+		return days, true
+	case "seconds":
+		return secs, true
+	case "microseconds":
+		return us, true
+	case "total_seconds":
+		return method("total_seconds", func(r *rt, args []any, kw *kwargs) (any, error) {
+			if err := noArgs("total_seconds", args, kw); err != nil {
+				return nil, err
+			}
+			return float64(td.us) / 1e6, nil
+		}), true
+	}
+	return nil, false
+}
+
+// ---- datetime attributes and methods ----
+
+func (d pyDateTime) getattr(name string) (any, bool) {
+	t := d.t
+	switch name {
+	case "year":
+		return int64(t.Year()), true
+	case "month":
+		return int64(t.Month()), true
+	case "day":
+		return int64(t.Day()), true
+	case "hour":
+		return int64(t.Hour()), true
+	case "minute":
+		return int64(t.Minute()), true
+	case "second":
+		return int64(t.Second()), true
+	case "microsecond":
+		return int64(t.Nanosecond() / 1000), true
+	case "tzinfo":
+		if d.naive {
+			return nil, true
+		}
+		return d.tz(), true
+	case "fold":
+		return int64(0), true
+	case "strftime":
+		return method("strftime", func(r *rt, args []any, kw *kwargs) (any, error) {
+			f, err := oneStringArg("strftime", "format", args, kw)
+			if err != nil {
+				return nil, err
+			}
+			return strftime(f, d.t, !d.naive), nil
+		}), true
+	case "isoformat":
+		return method("isoformat", func(r *rt, args []any, kw *kwargs) (any, error) {
+			p, err := bindArgs("isoformat", args, kw, []string{"sep", "timespec"}, map[string]any{"sep": "T", "timespec": "auto"})
+			if err != nil {
+				return nil, err
+			}
+			sep, ok := asString(p["sep"])
+			if !ok || len([]rune(sep)) != 1 {
+				return nil, typeErrorf("isoformat() argument 1 must be a unicode character, not %s", typeName(p["sep"]))
+			}
+			spec, _ := asString(p["timespec"])
+			return d.isoformatSpec(sep, spec)
+		}), true
+	case "date":
+		return method("date", func(r *rt, args []any, kw *kwargs) (any, error) {
+			return pyDate{t: time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)}, nil
+		}), true
+	case "time", "timetz":
+		return method(name, func(r *rt, args []any, kw *kwargs) (any, error) {
+			tm := pyTime{h: t.Hour(), m: t.Minute(), s: t.Second(), us: t.Nanosecond() / 1000}
+			if name == "timetz" {
+				tm.tz = d.tz()
+			}
+			return tm, nil
+		}), true
+	case "timestamp":
+		return method("timestamp", func(r *rt, args []any, kw *kwargs) (any, error) {
+			tt := t
+			if d.naive {
+				tt = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.Local)
+			}
+			return float64(tt.UnixMicro()) / 1e6, nil
+		}), true
+	case "weekday":
+		return method("weekday", func(r *rt, args []any, kw *kwargs) (any, error) {
+			return int64((int(t.Weekday()) + 6) % 7), nil
+		}), true
+	case "isoweekday":
+		return method("isoweekday", func(r *rt, args []any, kw *kwargs) (any, error) {
+			w := int64(t.Weekday())
+			if w == 0 {
+				w = 7
+			}
+			return w, nil
+		}), true
+	case "utcoffset":
+		return method("utcoffset", func(r *rt, args []any, kw *kwargs) (any, error) {
+			if d.naive {
+				return nil, nil
+			}
+			_, off := t.Zone()
+			return pyTimedelta{us: int64(off) * 1e6}, nil
+		}), true
+	case "tzname":
+		return method("tzname", func(r *rt, args []any, kw *kwargs) (any, error) {
+			if d.naive {
+				return nil, nil
+			}
+			return d.tz().name(), nil
+		}), true
+	case "ctime":
+		return method("ctime", func(r *rt, args []any, kw *kwargs) (any, error) {
+			return strftime("%a %b %e %H:%M:%S %Y", t, false), nil
+		}), true
+	case "toordinal":
+		return method("toordinal", func(r *rt, args []any, kw *kwargs) (any, error) {
+			return toOrdinal(t), nil
+		}), true
+	case "replace":
+		return method("replace", func(r *rt, args []any, kw *kwargs) (any, error) { return d.replace(args, kw) }), true
+	case "astimezone":
+		return method("astimezone", func(r *rt, args []any, kw *kwargs) (any, error) {
+			p, err := bindArgs("astimezone", args, kw, []string{"tz"}, map[string]any{"tz": nil})
+			if err != nil {
+				return nil, err
+			}
+			src := t
+			if d.naive {
+				src = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.Local)
+			}
+			switch z := p["tz"].(type) {
+			case nil:
+				return newAware(src.In(time.Local)), nil
+			case *tzInfo:
+				return pyDateTime{t: src.In(z.location())}, nil
+			default:
+				return nil, typeErrorf("tzinfo argument must be None or of a tzinfo subclass, not type '%s'", typeName(z))
+			}
+		}), true
+	case "isocalendar":
+		return method("isocalendar", func(r *rt, args []any, kw *kwargs) (any, error) {
+			y, w := t.ISOWeek()
+			wd := int64(t.Weekday())
+			if wd == 0 {
+				wd = 7
+			}
+			return pyTuple{int64(y), int64(w), wd}, nil
+		}), true
+	}
+	return nil, false
+}
+
+func toOrdinal(t time.Time) int64 {
+	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	days, _ := floorDivMod(day.Unix(), 86400)
+	return days + 719163
+}
+
+func (d pyDateTime) replace(args []any, kw *kwargs) (any, error) {
+	t := d.t
+	names := []string{"year", "month", "day", "hour", "minute", "second", "microsecond", "tzinfo"}
+	cur := map[string]any{
+		"year": int64(t.Year()), "month": int64(t.Month()), "day": int64(t.Day()),
+		"hour": int64(t.Hour()), "minute": int64(t.Minute()), "second": int64(t.Second()),
+		"microsecond": int64(t.Nanosecond() / 1000), "tzinfo": d.tz(),
+	}
+	if d.naive {
+		cur["tzinfo"] = nil
+	}
+	p, err := bindArgs("replace", args, kw, names, cur)
+	if err != nil {
+		return nil, err
+	}
+	var f [7]int
+	for i, n := range names[:7] {
+		v, err := intArg(p[n])
+		if err != nil {
+			return nil, err
+		}
+		f[i] = v
+	}
+	return makeDateTime(f, p["tzinfo"])
+}
+
+func makeDateTime(f [7]int, tz any) (pyDateTime, error) {
+	if err := checkDate(f[0], f[1], f[2]); err != nil {
+		return pyDateTime{}, err
+	}
+	checks := []struct {
+		v      int
+		lo, hi int
+		name   string
+	}{{f[3], 0, 23, "hour"}, {f[4], 0, 59, "minute"}, {f[5], 0, 59, "second"}, {f[6], 0, 999999, "microsecond"}}
+	for _, c := range checks {
+		if c.v < c.lo || c.v > c.hi {
+			return pyDateTime{}, valueErrorf("%s must be in %d..%d", c.name, c.lo, c.hi)
+		}
+	}
+	loc := time.UTC
+	naive := true
+	switch z := tz.(type) {
+	case nil:
+	case *tzInfo:
+		loc = z.location()
+		naive = false
+	default:
+		return pyDateTime{}, typeErrorf("tzinfo argument must be None or of a tzinfo subclass, not type '%s'", typeName(tz))
+	}
+	return pyDateTime{t: time.Date(f[0], time.Month(f[1]), f[2], f[3], f[4], f[5], f[6]*1000, loc), naive: naive}, nil
+}
+
+func checkDate(y, m, d int) error {
+	if y < 1 || y > 9999 {
+		return valueErrorf("year %d is out of range", y)
+	}
+	if m < 1 || m > 12 {
+		return valueErrorf("month must be in 1..12")
+	}
+	if d < 1 || d > daysIn(y, m) {
+		return valueErrorf("day is out of range for month")
+	}
+	return nil
+}
+
+func daysIn(y, m int) int {
+	return time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}
+
+func (d pyDate) getattr(name string) (any, bool) {
+	t := d.t
+	switch name {
+	case "year":
+		return int64(t.Year()), true
+	case "month":
+		return int64(t.Month()), true
+	case "day":
+		return int64(t.Day()), true
+	case "isoformat":
+		return method("isoformat", func(r *rt, args []any, kw *kwargs) (any, error) { return d.isoformat(), nil }), true
+	case "strftime":
+		return method("strftime", func(r *rt, args []any, kw *kwargs) (any, error) {
+			f, err := oneStringArg("strftime", "format", args, kw)
+			if err != nil {
+				return nil, err
+			}
+			return strftime(f, t, false), nil
+		}), true
+	case "weekday", "isoweekday", "ctime", "toordinal", "isocalendar":
+		return pyDateTime{t: t, naive: true}.getattr(name)
+	case "replace":
+		return method("replace", func(r *rt, args []any, kw *kwargs) (any, error) {
+			p, err := bindArgs("replace", args, kw, []string{"year", "month", "day"},
+				map[string]any{"year": int64(t.Year()), "month": int64(t.Month()), "day": int64(t.Day())})
+			if err != nil {
+				return nil, err
+			}
+			var f [3]int
+			for i, n := range []string{"year", "month", "day"} {
+				if f[i], err = intArg(p[n]); err != nil {
+					return nil, err
+				}
+			}
+			if err := checkDate(f[0], f[1], f[2]); err != nil {
+				return nil, err
+			}
+			return pyDate{t: time.Date(f[0], time.Month(f[1]), f[2], 0, 0, 0, 0, time.UTC)}, nil
+		}), true
+	}
+	return nil, false
+}
+
+func (tm pyTime) getattr(name string) (any, bool) {
+	switch name {
+	case "hour":
+		return int64(tm.h), true
+	case "minute":
+		return int64(tm.m), true
+	case "second":
+		return int64(tm.s), true
+	case "microsecond":
+		return int64(tm.us), true
+	case "tzinfo":
+		return nil, true
+	case "isoformat":
+		return method("isoformat", func(r *rt, args []any, kw *kwargs) (any, error) { return tm.isoformat(), nil }), true
+	case "strftime":
+		return method("strftime", func(r *rt, args []any, kw *kwargs) (any, error) {
+			f, err := oneStringArg("strftime", "format", args, kw)
+			if err != nil {
+				return nil, err
+			}
+			return strftime(f, time.Date(1900, 1, 1, tm.h, tm.m, tm.s, tm.us*1000, time.UTC), false), nil
+		}), true
+	}
+	return nil, false
+}
+
+// ---- strftime (glibc, C locale, with Python's %f %z %Z) ----
+
+var (
+	weekdayNames = []string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"}
+	monthNames   = []string{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"}
+)
+
+func strftime(f string, t time.Time, aware bool) string {
+	var b strings.Builder
+	for i := 0; i < len(f); i++ {
+		c := f[i]
+		if c != '%' || i+1 >= len(f) {
+			b.WriteByte(c)
+			continue
+		}
+		j := i + 1
+		flag := byte(0)
+		if strings.IndexByte("-_0^#", f[j]) >= 0 && j+1 < len(f) {
+			flag = f[j]
+			j++
+		}
+		spec := f[j]
+		out, ok := strftimeSpec(spec, flag, t, aware)
+		if !ok {
+			b.WriteString(f[i : j+1])
+		} else {
+			b.WriteString(out)
+		}
+		i = j
+	}
+	return b.String()
+}
+
+func pad(n int, width int, flag byte, def byte) string {
+	s := strconv.Itoa(n)
+	p := def
+	switch flag {
+	case '-':
+		return s
+	case '_':
+		p = ' '
+	case '0':
+		p = '0'
+	}
+	for len(s) < width {
+		s = string(p) + s
+	}
+	return s
+}
+
+func strftimeSpec(spec, flag byte, t time.Time, aware bool) (string, bool) {
+	var s string
+	switch spec {
+	case 'a':
+		s = weekdayNames[t.Weekday()][:3]
+	case 'A':
+		s = weekdayNames[t.Weekday()]
+	case 'b', 'h':
+		s = monthNames[t.Month()-1][:3]
+	case 'B':
+		s = monthNames[t.Month()-1]
+	case 'c':
+		s = strftime("%a %b %e %H:%M:%S %Y", t, aware)
+	case 'C':
+		s = pad(t.Year()/100, 2, flag, '0')
+	case 'd':
+		s = pad(t.Day(), 2, flag, '0')
+	case 'D', 'x':
+		s = strftime("%m/%d/%y", t, aware)
+	case 'e':
+		s = pad(t.Day(), 2, flag, ' ')
+	case 'F':
+		s = strftime("%Y-%m-%d", t, aware)
+	case 'f':
+		s = fmt.Sprintf("%06d", t.Nanosecond()/1000)
+	case 'G':
+		y, _ := t.ISOWeek()
+		s = pad(y, 4, flag, '0')
+	case 'g':
+		y, _ := t.ISOWeek()
+		s = pad(y%100, 2, flag, '0')
+	case 'H':
+		s = pad(t.Hour(), 2, flag, '0')
+	case 'k':
+		s = pad(t.Hour(), 2, flag, ' ')
+	case 'I', 'l':
+		h := t.Hour() % 12
+		if h == 0 {
+			h = 12
+		}
+		def := byte('0')
+		if spec == 'l' {
+			def = ' '
+		}
+		s = pad(h, 2, flag, def)
+	case 'j':
+		s = pad(t.YearDay(), 3, flag, '0')
+	case 'm':
+		s = pad(int(t.Month()), 2, flag, '0')
+	case 'M':
+		s = pad(t.Minute(), 2, flag, '0')
+	case 'n':
+		s = "\n"
+	case 't':
+		s = "\t"
+	case 'p':
+		s = "AM"
+		if t.Hour() >= 12 {
+			s = "PM"
+		}
+	case 'P':
+		s = "am"
+		if t.Hour() >= 12 {
+			s = "pm"
+		}
+	case 'r':
+		s = strftime("%I:%M:%S %p", t, aware)
+	case 'R':
+		s = strftime("%H:%M", t, aware)
+	case 'T', 'X':
+		s = strftime("%H:%M:%S", t, aware)
+	case 's':
+		tt := t
+		if !aware {
+			tt = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.Local)
+		}
+		s = strconv.FormatInt(tt.Unix(), 10)
+	case 'S':
+		s = pad(t.Second(), 2, flag, '0')
+	case 'u':
+		w := int(t.Weekday())
+		if w == 0 {
+			w = 7
+		}
+		s = strconv.Itoa(w)
+	case 'w':
+		s = strconv.Itoa(int(t.Weekday()))
+	case 'U':
+		s = pad((t.YearDay()+6-int(t.Weekday()))/7, 2, flag, '0')
+	case 'W':
+		s = pad((t.YearDay()+6-(int(t.Weekday())+6)%7)/7, 2, flag, '0')
+	case 'V':
+		_, w := t.ISOWeek()
+		s = pad(w, 2, flag, '0')
+	case 'y':
+		s = pad(t.Year()%100, 2, flag, '0')
+	case 'Y':
+		s = strconv.Itoa(t.Year())
+		if flag == '0' || flag == 0 {
+			// glibc does not pad %Y; Python on Linux prints the year as is.
+		}
+	case 'z':
+		if aware {
+			_, off := t.Zone()
+			s = formatOffset(off, "")
+		}
+	case 'Z':
+		if aware {
+			name, off := t.Zone()
+			s = (&tzInfo{offset: off, label: name}).name()
+		}
+	case '%':
+		s = "%"
+	default:
+		return "", false
+	}
+	switch flag {
+	case '^':
+		s = strings.ToUpper(s)
+	case '#':
+		s = swapCase(s)
+	}
+	return s, true
+}
+
+func swapCase(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z':
+			b.WriteRune(r - 32)
+		case r >= 'A' && r <= 'Z':
+			b.WriteRune(r + 32)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// ---- strptime (Python's _strptime subset) ----
+
+func strptime(s, f string) (pyDateTime, error) {
+	fail := func() (pyDateTime, error) {
+		return pyDateTime{}, valueErrorf("time data %s does not match format %s", value.QuoteString(s), value.QuoteString(f))
+	}
+	year, month, day, hour, minute, sec, us := 1900, 1, 1, 0, 0, 0, 0
+	pm := -1
+	hour12 := false
+	tzSet := false
+	tzOff := 0
+	yday := -1
+	i := 0
+	num := func(maxLen int) (int, bool) {
+		j := i
+		for j < len(s) && j-i < maxLen && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		if j == i {
+			return 0, false
+		}
+		n, _ := strconv.Atoi(s[i:j])
+		i = j
+		return n, true
+	}
+	name := func(names []string, short bool) (int, bool) {
+		for k, n := range names {
+			cand := n
+			if short {
+				cand = n[:3]
+			}
+			if len(s)-i >= len(cand) && strings.EqualFold(s[i:i+len(cand)], cand) {
+				i += len(cand)
+				return k, true
+			}
+		}
+		return 0, false
+	}
+	for k := 0; k < len(f); k++ {
+		c := f[k]
+		if c == ' ' || c == '\t' || c == '\n' {
+			for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n') {
+				i++
+			}
+			continue
+		}
+		if c != '%' || k+1 >= len(f) {
+			if i >= len(s) || s[i] != c {
+				return fail()
+			}
+			i++
+			continue
+		}
+		k++
+		var ok bool
+		switch f[k] {
+		case 'Y':
+			year, ok = num(4)
+		case 'y':
+			var y int
+			if y, ok = num(2); ok {
+				if y < 69 {
+					year = 2000 + y
+				} else {
+					year = 1900 + y
+				}
+			}
+		case 'm':
+			month, ok = num(2)
+		case 'd':
+			day, ok = num(2)
+		case 'H':
+			hour, ok = num(2)
+		case 'I':
+			hour, ok = num(2)
+			hour12 = true
+		case 'M':
+			minute, ok = num(2)
+		case 'S':
+			sec, ok = num(2)
+		case 'j':
+			yday, ok = num(3)
+		case 'f':
+			start := i
+			var n int
+			if n, ok = num(6); ok {
+				for d := i - start; d < 6; d++ {
+					n *= 10
+				}
+				us = n
+			}
+		case 'b', 'h':
+			var m int
+			if m, ok = name(monthNames, true); ok {
+				month = m + 1
+			}
+		case 'B':
+			var m int
+			if m, ok = name(monthNames, false); ok {
+				month = m + 1
+			}
+		case 'a':
+			_, ok = name(weekdayNames, true)
+		case 'A':
+			_, ok = name(weekdayNames, false)
+		case 'p':
+			if len(s)-i >= 2 {
+				switch strings.ToUpper(s[i : i+2]) {
+				case "AM":
+					pm, ok = 0, true
+				case "PM":
+					pm, ok = 1, true
+				}
+				if ok {
+					i += 2
+				}
+			}
+		case 'z':
+			if i < len(s) && s[i] == 'Z' {
+				i++
+				tzSet, ok = true, true
+				break
+			}
+			if i < len(s) && (s[i] == '+' || s[i] == '-') {
+				sign := 1
+				if s[i] == '-' {
+					sign = -1
+				}
+				i++
+				h, ok1 := num(2)
+				if ok1 && i < len(s) && s[i] == ':' {
+					i++
+				}
+				m, ok2 := num(2)
+				if ok1 && ok2 {
+					tzOff = sign * (h*3600 + m*60)
+					tzSet, ok = true, true
+				}
+			}
+		case 'Z':
+			for _, z := range []string{"UTC", "GMT"} {
+				if strings.HasPrefix(strings.ToUpper(s[i:]), z) {
+					i += 3
+					ok = true
+					break
+				}
+			}
+		case '%':
+			if i < len(s) && s[i] == '%' {
+				i++
+				ok = true
+			}
+		default:
+			return pyDateTime{}, valueErrorf("'%c' is a bad directive in format '%s'", f[k], f)
+		}
+		if !ok {
+			return fail()
+		}
+	}
+	if i < len(s) {
+		return pyDateTime{}, valueErrorf("unconverted data remains: %s", s[i:])
+	}
+	if hour12 && pm >= 0 {
+		hour %= 12
+		if pm == 1 {
+			hour += 12
+		}
+	}
+	if yday > 0 {
+		t := time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, yday-1)
+		month, day = int(t.Month()), t.Day()
+	}
+	var tz any
+	if tzSet {
+		tz = &tzInfo{offset: tzOff}
+	}
+	return makeDateTime([7]int{year, month, day, hour, minute, sec, us}, tz)
+}
+
+// ---- datetime arithmetic ----
+
+func timedeltaMul(td pyTimedelta, n any) (any, error) {
+	switch t := n.(type) {
+	case int64, bool:
+		i, _ := toBig(t)
+		return pyTimedelta{us: td.us * i.Int64()}, nil
+	case *big.Int:
+		return nil, newErr(classOverflow, "Python int too large to convert to C int")
+	case float64:
+		return pyTimedelta{us: int64(math.RoundToEven(float64(td.us) * t))}, nil
+	}
+	return nil, errUnsupported
+}
+
+func dateAdd(v any, td pyTimedelta, sign int64) (any, error) {
+	switch t := v.(type) {
+	case pyDateTime:
+		nt := t.t.Add(time.Duration(sign*td.us) * time.Microsecond)
+		if nt.Year() < 1 || nt.Year() > 9999 {
+			return nil, newErr(classOverflow, "date value out of range")
+		}
+		return pyDateTime{t: nt, naive: t.naive}, nil
+	case pyDate:
+		days, _ := floorDivMod(td.us, usPerDay)
+		nt := t.t.AddDate(0, 0, int(sign*days))
+		if nt.Year() < 1 || nt.Year() > 9999 {
+			return nil, newErr(classOverflow, "date value out of range")
+		}
+		return pyDate{t: nt}, nil
+	}
+	return nil, errUnsupported
+}
+
+func decimalFromTimedeltaComponent(v any, name string) (float64, bool, error) {
+	switch t := v.(type) {
+	case int64:
+		return float64(t), true, nil
+	case bool:
+		if t {
+			return 1, true, nil
+		}
+		return 0, true, nil
+	case float64:
+		return t, false, nil
+	case *big.Int:
+		f, _ := new(big.Float).SetInt(t).Float64()
+		return f, true, nil
+	case *apd.Decimal:
+		f, _ := t.Float64()
+		return f, false, nil
+	}
+	return 0, false, typeErrorf("unsupported type for timedelta %s component: %s", name, typeName(v))
+}

@@ -1,0 +1,667 @@
+package render
+
+import (
+	"fmt"
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+
+	"github.com/cockroachdb/apd/v3"
+)
+
+// pyPercent is Python's str % args.
+func pyPercent(format string, args any) (any, error) {
+	var pos []any
+	var mapping *pyDict
+	switch a := args.(type) {
+	case pyTuple:
+		pos = a
+	case *pyDict:
+		mapping = a
+		pos = []any{a}
+	default:
+		pos = []any{a}
+	}
+	next := 0
+	take := func() (any, error) {
+		if next >= len(pos) {
+			return nil, typeErrorf("not enough arguments for format string")
+		}
+		v := pos[next]
+		next++
+		return v, nil
+	}
+	usedMapping := false
+	var b strings.Builder
+	for i := 0; i < len(format); i++ {
+		c := format[i]
+		if c != '%' {
+			b.WriteByte(c)
+			continue
+		}
+		i++
+		if i >= len(format) {
+			return nil, valueErrorf("incomplete format")
+		}
+		var arg any
+		haveArg := false
+		if format[i] == '(' {
+			if mapping == nil {
+				return nil, typeErrorf("format requires a mapping")
+			}
+			depth, j := 1, i+1
+			for ; j < len(format) && depth > 0; j++ {
+				switch format[j] {
+				case '(':
+					depth++
+				case ')':
+					depth--
+				}
+			}
+			if depth > 0 {
+				return nil, valueErrorf("incomplete format key")
+			}
+			key := format[i+1 : j-1]
+			v, ok := mapping.get(key)
+			if !ok {
+				return nil, newErr(classKey, "'"+key+"'")
+			}
+			arg, haveArg, usedMapping = v, true, true
+			i = j
+		}
+		// flags
+		var flags string
+		for i < len(format) && strings.IndexByte("-+ #0", format[i]) >= 0 {
+			flags += string(format[i])
+			i++
+		}
+		width := -1
+		if i < len(format) && format[i] == '*' {
+			w, err := take()
+			if err != nil {
+				return nil, err
+			}
+			wi, ok := w.(int64)
+			if !ok {
+				return nil, typeErrorf("* wants int")
+			}
+			width = int(wi)
+			if width < 0 {
+				flags += "-"
+				width = -width
+			}
+			i++
+		} else {
+			start := i
+			for i < len(format) && format[i] >= '0' && format[i] <= '9' {
+				i++
+			}
+			if i > start {
+				width, _ = strconv.Atoi(format[start:i])
+			}
+		}
+		prec := -1
+		if i < len(format) && format[i] == '.' {
+			i++
+			if i < len(format) && format[i] == '*' {
+				p, err := take()
+				if err != nil {
+					return nil, err
+				}
+				pi, ok := p.(int64)
+				if !ok {
+					return nil, typeErrorf("* wants int")
+				}
+				prec = int(pi)
+				i++
+			} else {
+				start := i
+				for i < len(format) && format[i] >= '0' && format[i] <= '9' {
+					i++
+				}
+				prec, _ = strconv.Atoi(format[start:i])
+			}
+		}
+		for i < len(format) && strings.IndexByte("hlL", format[i]) >= 0 {
+			i++
+		}
+		if i >= len(format) {
+			return nil, valueErrorf("incomplete format")
+		}
+		conv := format[i]
+		if conv == '%' {
+			b.WriteByte('%')
+			continue
+		}
+		if !haveArg {
+			v, err := take()
+			if err != nil {
+				return nil, err
+			}
+			arg = v
+		}
+		s, err := formatOne(conv, flags, width, prec, arg, i)
+		if err != nil {
+			return nil, err
+		}
+		b.WriteString(s)
+	}
+	if next < len(pos) && !usedMapping && mapping == nil {
+		return nil, typeErrorf("not all arguments converted during string formatting")
+	}
+	return b.String(), nil
+}
+
+func padField(s string, flags string, width int, numeric bool) string {
+	n := len([]rune(s))
+	if width <= n {
+		return s
+	}
+	fill := width - n
+	switch {
+	case strings.Contains(flags, "-"):
+		return s + strings.Repeat(" ", fill)
+	case numeric && strings.Contains(flags, "0"):
+		sign := ""
+		if len(s) > 0 && (s[0] == '-' || s[0] == '+' || s[0] == ' ') {
+			sign, s = s[:1], s[1:]
+		}
+		prefix := ""
+		if len(s) > 1 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X' || s[1] == 'o') {
+			prefix, s = s[:2], s[2:]
+		}
+		return sign + prefix + strings.Repeat("0", fill) + s
+	}
+	return strings.Repeat(" ", fill) + s
+}
+
+func signed(s string, neg bool, flags string) string {
+	switch {
+	case neg:
+		return "-" + s
+	case strings.Contains(flags, "+"):
+		return "+" + s
+	case strings.Contains(flags, " "):
+		return " " + s
+	}
+	return s
+}
+
+func toIntForFormat(conv byte, v any) (*big.Int, error) {
+	switch t := v.(type) {
+	case int64, bool, *big.Int:
+		b, _ := toBig(t)
+		return b, nil
+	case float64:
+		if conv == 'x' || conv == 'X' || conv == 'o' || conv == 'c' {
+			return nil, typeErrorf("%%%c format: an integer is required, not float", conv)
+		}
+		if math.IsInf(t, 0) || math.IsNaN(t) {
+			return nil, newErr(classOverflow, "cannot convert float infinity to integer")
+		}
+		b, _ := new(big.Float).SetFloat64(math.Trunc(t)).Int(nil)
+		return b, nil
+	case *apd.Decimal:
+		if conv == 'x' || conv == 'X' || conv == 'o' {
+			return nil, typeErrorf("%%%c format: an integer is required, not decimal.Decimal", conv)
+		}
+		var i apd.Decimal
+		_, _ = decCtx.RoundToIntegralValue(&i, truncDec(t))
+		b, _ := new(big.Int).SetString(i.Text('f'), 10)
+		return b, nil
+	}
+	if conv == 'x' || conv == 'X' || conv == 'o' || conv == 'c' {
+		return nil, typeErrorf("%%%c format: an integer is required, not %s", conv, typeName(v))
+	}
+	return nil, typeErrorf("%%%c format: a real number is required, not %s", conv, typeName(v))
+}
+
+func truncDec(d *apd.Decimal) *apd.Decimal {
+	c := decCtx
+	c.Rounding = apd.RoundDown
+	out := new(apd.Decimal)
+	_, _ = c.RoundToIntegralValue(out, d)
+	return out
+}
+
+func formatOne(conv byte, flags string, width, prec int, arg any, _ int) (string, error) {
+	switch conv {
+	case 's':
+		s := pyStr(arg)
+		if prec >= 0 && prec < len([]rune(s)) {
+			s = string([]rune(s)[:prec])
+		}
+		return padField(s, flags, width, false), nil
+	case 'r', 'a':
+		s := reprAny(arg)
+		if prec >= 0 && prec < len([]rune(s)) {
+			s = string([]rune(s)[:prec])
+		}
+		return padField(s, flags, width, false), nil
+	case 'd', 'i', 'u', 'x', 'X', 'o':
+		bi, err := toIntForFormat(conv, arg)
+		if err != nil {
+			return "", err
+		}
+		neg := bi.Sign() < 0
+		abs := new(big.Int).Abs(bi)
+		var s string
+		switch conv {
+		case 'x':
+			s = abs.Text(16)
+			if strings.Contains(flags, "#") {
+				s = "0x" + s
+			}
+		case 'X':
+			s = strings.ToUpper(abs.Text(16))
+			if strings.Contains(flags, "#") {
+				s = "0X" + s
+			}
+		case 'o':
+			s = abs.Text(8)
+			if strings.Contains(flags, "#") {
+				s = "0o" + s
+			}
+		default:
+			s = abs.String()
+		}
+		if prec > len(s) {
+			s = strings.Repeat("0", prec-len(s)) + s
+		}
+		return padField(signed(s, neg, flags), flags, width, true), nil
+	case 'e', 'E', 'f', 'F', 'g', 'G':
+		f, ok := toFloat(arg)
+		if !ok || isString(arg) {
+			return "", typeErrorf("must be real number, not %s", typeName(arg))
+		}
+		if _, isU := arg.(*undefinedValue); isU {
+			return "", arg.(*undefinedValue).err()
+		}
+		if prec < 0 {
+			prec = 6
+		}
+		return padField(formatFloatSpec(f, conv, prec, flags), flags, width, !math.IsInf(f, 0) && !math.IsNaN(f)), nil
+	case 'c':
+		switch t := arg.(type) {
+		case string:
+			if len([]rune(t)) != 1 {
+				return "", typeErrorf("%%c requires int or char")
+			}
+			return padField(t, flags, width, false), nil
+		case int64:
+			return padField(string(rune(t)), flags, width, false), nil
+		}
+		return "", typeErrorf("%%c requires int or char")
+	}
+	return "", valueErrorf("unsupported format character '%c' (0x%x)", conv, conv)
+}
+
+func formatFloatSpec(f float64, conv byte, prec int, flags string) string {
+	neg := math.Signbit(f) && !math.IsNaN(f)
+	a := math.Abs(f)
+	var s string
+	switch {
+	case math.IsInf(a, 0):
+		s = "inf"
+	case math.IsNaN(a):
+		s = "nan"
+	default:
+		lc := conv | 0x20
+		if lc == 'g' && prec == 0 {
+			prec = 1
+		}
+		s = strconv.FormatFloat(a, lc, prec, 64)
+		if lc == 'g' {
+			// C's %g: exponent with at least 2 digits, no trailing zeros unless '#'
+			s = cStyleG(a, prec, strings.Contains(flags, "#"))
+		} else if lc == 'e' {
+			s = fixExp(s)
+		}
+		if prec == 0 && strings.Contains(flags, "#") && !strings.Contains(s, ".") {
+			s += "."
+		}
+	}
+	if conv >= 'A' && conv <= 'Z' {
+		s = strings.ToUpper(s)
+	}
+	return signed(s, neg, flags)
+}
+
+// fixExp makes Go's e+5 into C's e+05.
+func fixExp(s string) string {
+	i := strings.IndexAny(s, "eE")
+	if i < 0 {
+		return s
+	}
+	exp := s[i+2:]
+	if len(exp) < 2 {
+		exp = "0" + exp
+	}
+	return s[:i+2] + exp
+}
+
+func cStyleG(a float64, prec int, alt bool) string {
+	if a == 0 {
+		if alt {
+			return "0." + strings.Repeat("0", prec-1)
+		}
+		return "0"
+	}
+	e := strconv.FormatFloat(a, 'e', prec-1, 64)
+	mant, expS, _ := strings.Cut(e, "e")
+	exp, _ := strconv.Atoi(expS)
+	var s string
+	if exp < -4 || exp >= prec {
+		if !alt && strings.Contains(mant, ".") {
+			mant = strings.TrimRight(strings.TrimRight(mant, "0"), ".")
+		}
+		s = fixExp(mant + "e" + expS[:1] + expS[1:])
+		if !strings.Contains(s, "e") {
+			s = mant + "e" + expS
+		}
+	} else {
+		s = strconv.FormatFloat(a, 'f', prec-1-exp, 64)
+		if !alt && strings.Contains(s, ".") {
+			s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+		}
+	}
+	return s
+}
+
+// pyStrFormat is Python's str.format.
+func pyStrFormat(r *rt, format string, args []any, kw *kwargs) (any, error) {
+	var b strings.Builder
+	auto := 0
+	for i := 0; i < len(format); i++ {
+		c := format[i]
+		if c == '}' {
+			if i+1 < len(format) && format[i+1] == '}' {
+				b.WriteByte('}')
+				i++
+				continue
+			}
+			return nil, valueErrorf("Single '}' encountered in format string")
+		}
+		if c != '{' {
+			b.WriteByte(c)
+			continue
+		}
+		if i+1 < len(format) && format[i+1] == '{' {
+			b.WriteByte('{')
+			i++
+			continue
+		}
+		j := strings.IndexByte(format[i:], '}')
+		if j < 0 {
+			return nil, valueErrorf("Single '{' encountered in format string")
+		}
+		field := format[i+1 : i+j]
+		i += j
+		name, spec, _ := strings.Cut(field, ":")
+		conv := ""
+		if k := strings.IndexByte(name, '!'); k >= 0 {
+			conv = name[k+1:]
+			name = name[:k]
+		}
+		// attribute / index access
+		rest := ""
+		if k := strings.IndexAny(name, ".["); k >= 0 {
+			rest = name[k:]
+			name = name[:k]
+		}
+		var v any
+		if name == "" {
+			if auto >= len(args) {
+				return nil, newErr(classIndex, fmt.Sprintf("Replacement index %d out of range for positional args tuple", auto))
+			}
+			v = args[auto]
+			auto++
+		} else if n, err := strconv.Atoi(name); err == nil {
+			if n >= len(args) {
+				return nil, newErr(classIndex, fmt.Sprintf("Replacement index %d out of range for positional args tuple", n))
+			}
+			v = args[n]
+		} else {
+			val, ok := kw.get(name)
+			if !ok {
+				return nil, newErr(classKey, "'"+name+"'")
+			}
+			v = val
+		}
+		for rest != "" {
+			if rest[0] == '.' {
+				k := strings.IndexAny(rest[1:], ".[")
+				attr := rest[1:]
+				if k >= 0 {
+					attr, rest = rest[1:k+1], rest[k+1:]
+				} else {
+					rest = ""
+				}
+				nv, err := getAttr(v, attr)
+				if err != nil {
+					return nil, err
+				}
+				v = nv
+			} else {
+				k := strings.IndexByte(rest, ']')
+				if k < 0 {
+					return nil, valueErrorf("Missing ']' in format string")
+				}
+				key := rest[1:k]
+				rest = rest[k+1:]
+				var kk any = key
+				if n, err := strconv.Atoi(key); err == nil {
+					kk = int64(n)
+				}
+				nv, err := getItem(v, kk)
+				if err != nil {
+					return nil, err
+				}
+				v = nv
+			}
+		}
+		switch conv {
+		case "r", "a":
+			v = reprAny(v)
+		case "s":
+			v = pyStr(v)
+		}
+		s, err := formatSpec(v, spec)
+		if err != nil {
+			return nil, err
+		}
+		b.WriteString(s)
+	}
+	return b.String(), nil
+}
+
+// formatSpec is Python's format(v, spec) for the common mini-language.
+func formatSpec(v any, spec string) (string, error) {
+	if spec == "" {
+		return pyStr(v), nil
+	}
+	fill, align := " ", byte(0)
+	rs := []rune(spec)
+	i := 0
+	if len(rs) >= 2 && strings.ContainsRune("<>=^", rs[1]) {
+		fill, align = string(rs[0]), byte(rs[1])
+		i = 2
+	} else if len(rs) >= 1 && strings.ContainsRune("<>=^", rs[0]) {
+		align = byte(rs[0])
+		i = 1
+	}
+	spec = string(rs[i:])
+	sign := ""
+	if spec != "" && strings.IndexByte("+- ", spec[0]) >= 0 {
+		sign = spec[:1]
+		spec = spec[1:]
+	}
+	alt := false
+	if strings.HasPrefix(spec, "#") {
+		alt = true
+		spec = spec[1:]
+	}
+	if strings.HasPrefix(spec, "0") {
+		if align == 0 {
+			fill, align = "0", '='
+		}
+		spec = spec[1:]
+	}
+	k := 0
+	for k < len(spec) && spec[k] >= '0' && spec[k] <= '9' {
+		k++
+	}
+	width := 0
+	if k > 0 {
+		width, _ = strconv.Atoi(spec[:k])
+	}
+	spec = spec[k:]
+	comma := false
+	if strings.HasPrefix(spec, ",") || strings.HasPrefix(spec, "_") {
+		comma = true
+		spec = spec[1:]
+	}
+	prec := -1
+	if strings.HasPrefix(spec, ".") {
+		k = 1
+		for k < len(spec) && spec[k] >= '0' && spec[k] <= '9' {
+			k++
+		}
+		prec, _ = strconv.Atoi(spec[1:k])
+		spec = spec[k:]
+	}
+	typ := byte(0)
+	if spec != "" {
+		typ = spec[0]
+	}
+	flags := sign
+	if alt {
+		flags += "#"
+	}
+	var s string
+	numeric := false
+	switch typ {
+	case 0, 's':
+		if typ == 0 && isNumber(v) {
+			if _, ok := v.(bool); !ok {
+				numeric = true
+				if f, ok := v.(float64); ok && prec >= 0 {
+					s = formatFloatSpec(f, 'g', prec, flags)
+				} else {
+					s = pyStr(v)
+					if comma && isInt(v) {
+						neg := strings.HasPrefix(s, "-")
+						s = signed(groupThousands(strings.TrimPrefix(s, "-")), neg, "")
+					}
+					if sign == "+" && !strings.HasPrefix(s, "-") {
+						s = "+" + s
+					}
+				}
+				break
+			}
+		}
+		s = pyStr(v)
+		if prec >= 0 && prec < len([]rune(s)) {
+			s = string([]rune(s)[:prec])
+		}
+		if align == 0 {
+			align = '<'
+		}
+	case 'd', 'x', 'X', 'o', 'b', 'n':
+		numeric = true
+		bi, ok := toBig(v)
+		if !ok {
+			return "", valueErrorf("Unknown format code '%c' for object of type '%s'", typ, typeName(v))
+		}
+		neg := bi.Sign() < 0
+		abs := new(big.Int).Abs(bi)
+		switch typ {
+		case 'x':
+			s = abs.Text(16)
+		case 'X':
+			s = strings.ToUpper(abs.Text(16))
+		case 'o':
+			s = abs.Text(8)
+		case 'b':
+			s = abs.Text(2)
+		default:
+			s = abs.String()
+			if comma {
+				s = groupThousands(s)
+			}
+		}
+		s = signed(s, neg, flags)
+	case 'f', 'F', 'e', 'E', 'g', 'G', '%':
+		numeric = true
+		f, ok := toFloat(v)
+		if !ok || isString(v) {
+			return "", valueErrorf("Unknown format code '%c' for object of type '%s'", typ, typeName(v))
+		}
+		if prec < 0 {
+			prec = 6
+		}
+		if typ == '%' {
+			s = formatFloatSpec(f*100, 'f', prec, flags) + "%"
+		} else {
+			s = formatFloatSpec(f, typ, prec, flags)
+		}
+		if comma {
+			neg := strings.HasPrefix(s, "-")
+			body := strings.TrimLeft(s, "+- ")
+			intPart, frac, hasFrac := strings.Cut(body, ".")
+			body = groupThousands(intPart)
+			if hasFrac {
+				body += "." + frac
+			}
+			s = signed(body, neg, flags)
+		}
+	default:
+		return "", valueErrorf("Unknown format code '%c' for object of type '%s'", typ, typeName(v))
+	}
+	if align == 0 {
+		if numeric {
+			align = '>'
+		} else {
+			align = '<'
+		}
+	}
+	n := len([]rune(s))
+	if width > n {
+		padN := width - n
+		switch align {
+		case '<':
+			s += strings.Repeat(fill, padN)
+		case '>':
+			s = strings.Repeat(fill, padN) + s
+		case '^':
+			left := padN / 2
+			s = strings.Repeat(fill, left) + s + strings.Repeat(fill, padN-left)
+		case '=':
+			signPart := ""
+			if len(s) > 0 && strings.IndexByte("+- ", s[0]) >= 0 {
+				signPart, s = s[:1], s[1:]
+			}
+			s = signPart + strings.Repeat(fill, padN) + s
+		}
+	}
+	return s, nil
+}
+
+func groupThousands(s string) string {
+	if len(s) <= 3 {
+		return s
+	}
+	var b strings.Builder
+	pre := len(s) % 3
+	if pre > 0 {
+		b.WriteString(s[:pre])
+	}
+	for i := pre; i < len(s); i += 3 {
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(s[i : i+3])
+	}
+	return b.String()
+}
