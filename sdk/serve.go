@@ -34,6 +34,8 @@ func Serve(a Action) {
 	}
 	go watchParent(logger)
 	srv := newServer(a, logger)
+	srv.idle = &idleReclaimer{after: time.Second}
+	srv.idle.touch() // start-up garbage too
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig: wire.Handshake,
 		Plugins:         plugin.PluginSet{wire.PluginName: &grpcPlugin{srv: srv}},

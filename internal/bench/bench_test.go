@@ -240,19 +240,24 @@ func BenchmarkEightActionsWarm(b *testing.B) {
 	lat.report(b)
 }
 
-// rssMB reads a process's resident set size.
-func rssMB(pid int) (float64, error) {
+// rssMB reads a process's resident set size (VmRSS) from /proc.
+func rssMB(pid int) (float64, error) { return procStatusMB(pid, "VmRSS:") }
+
+// anonMB reads the anonymous (heap, stacks: not file-backed) part of it.
+func anonMB(pid int) (float64, error) { return procStatusMB(pid, "RssAnon:") }
+
+func procStatusMB(pid int, field string) (float64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, err
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == field {
 			kb, err := strconv.ParseFloat(f[1], 64)
 			return kb / 1024, err
 		}
 	}
-	return 0, fmt.Errorf("no VmRSS for %d", pid)
+	return 0, fmt.Errorf("no %s for %d", field, pid)
 }
 
 // BenchmarkIdleRSS reports the resident memory of each idle bundled plugin
@@ -267,7 +272,7 @@ func BenchmarkIdleRSS(b *testing.B) {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(1500 * time.Millisecond) // past the SDK's 1 s idle reclaim
 	}
 	pids := w.Host.PIDs()
 	for _, t := range bundled {
@@ -275,7 +280,12 @@ func BenchmarkIdleRSS(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		anon, err := anonMB(pids[t])
+		if err != nil {
+			b.Fatal(err)
+		}
 		b.ReportMetric(mb, t+"-MB")
+		b.ReportMetric(anon, t+"-anon-MB")
 	}
 	self, err := rssMB(os.Getpid())
 	if err != nil {
