@@ -121,7 +121,15 @@ func checkAll(v any, check func(string) error) error {
 // Execute renders parameters and job_id, looks the target's worker up,
 // builds the message and sends it. In a dry run the read-only lookups
 // (GetItem, GetQueueUrl) are made and the SendMessage is only reported.
+// Retried AWS call attempts are reported in Result.Retries, failures included.
 func (a Action) Execute(ctx context.Context, req *sdk.Request) (*sdk.Result, error) {
+	ctx, retries := awsx.CountRetries(ctx)
+	res, err := a.execute(ctx, req)
+	return awsx.WithRetries(res, retries), err
+}
+
+// execute is Execute without the retry count.
+func (a Action) execute(ctx context.Context, req *sdk.Request) (*sdk.Result, error) {
 	delay, err := fullCheck(req)
 	if err != nil {
 		return nil, err

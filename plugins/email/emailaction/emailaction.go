@@ -242,7 +242,15 @@ var errNoContent = errors.New("Cannot send email: subject and message must be sp
 
 // Execute renders subject and message and sends the email (or, in a dry
 // run, reports the request it would make).
+// Retried AWS call attempts are reported in Result.Retries, failures included.
 func (a *Action) Execute(ctx context.Context, req *sdk.Request) (*sdk.Result, error) {
+	ctx, retries := awsx.CountRetries(ctx)
+	res, err := a.execute(ctx, req)
+	return awsx.WithRetries(res, retries), err
+}
+
+// execute is Execute without the retry count.
+func (a *Action) execute(ctx context.Context, req *sdk.Request) (*sdk.Result, error) {
 	item := req.Item
 	subject, err := req.Render(item.String("subject"))
 	if err != nil {

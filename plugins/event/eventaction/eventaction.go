@@ -216,7 +216,15 @@ func encode(v any) (string, error) {
 // Execute builds the entry and puts it. A failed entry gives "Failed to put
 // event to EventBridge: <code>: <message>". In a dry run it reports the
 // PutEvents it would make.
+// Retried AWS call attempts are reported in Result.Retries, failures included.
 func (Action) Execute(ctx context.Context, req *sdk.Request) (*sdk.Result, error) {
+	ctx, retries := awsx.CountRetries(ctx)
+	res, err := Action{}.execute(ctx, req)
+	return awsx.WithRetries(res, retries), err
+}
+
+// execute is Execute without the retry count.
+func (Action) execute(ctx context.Context, req *sdk.Request) (*sdk.Result, error) {
 	if err := fullCheck(req); err != nil {
 		return nil, err
 	}

@@ -59,7 +59,15 @@ func check(req *sdk.Request) error {
 
 // Execute renders and publishes the message. In a dry run it reports the
 // Publish it would make.
+// Retried AWS call attempts are reported in Result.Retries, failures included.
 func (Action) Execute(ctx context.Context, req *sdk.Request) (*sdk.Result, error) {
+	ctx, retries := awsx.CountRetries(ctx)
+	res, err := Action{}.execute(ctx, req)
+	return awsx.WithRetries(res, retries), err
+}
+
+// execute is Execute without the retry count.
+func (Action) execute(ctx context.Context, req *sdk.Request) (*sdk.Result, error) {
 	if err := fullCheck(req); err != nil {
 		return nil, err
 	}

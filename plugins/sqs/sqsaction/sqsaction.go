@@ -83,7 +83,15 @@ func check(req *sdk.Request) (int32, error) {
 // message. In a dry run it only looks the queue URL up (for a queue name)
 // and reports the SendMessage it would make; FIFO is then inferred from the
 // queue name's .fifo suffix.
+// Retried AWS call attempts are reported in Result.Retries, failures included.
 func (Action) Execute(ctx context.Context, req *sdk.Request) (*sdk.Result, error) {
+	ctx, retries := awsx.CountRetries(ctx)
+	res, err := Action{}.execute(ctx, req)
+	return awsx.WithRetries(res, retries), err
+}
+
+// execute is Execute without the retry count.
+func (Action) execute(ctx context.Context, req *sdk.Request) (*sdk.Result, error) {
 	delay, err := fullCheck(req)
 	if err != nil {
 		return nil, err

@@ -123,7 +123,15 @@ func checkAll(v any, check func(string) error) error {
 // Execute renders the item and writes it (spec 5). In a dry run it
 // reports the PutItem it would make, with no AWS call; a secure value is
 // never shown.
+// Retried AWS call attempts are reported in Result.Retries, failures included.
 func (a Action) Execute(ctx context.Context, req *sdk.Request) (*sdk.Result, error) {
+	ctx, retries := awsx.CountRetries(ctx)
+	res, err := a.execute(ctx, req)
+	return awsx.WithRetries(res, retries), err
+}
+
+// execute is Execute without the retry count.
+func (a Action) execute(ctx context.Context, req *sdk.Request) (*sdk.Result, error) {
 	typ, ttl, err := fullCheck(req)
 	if err != nil {
 		return nil, err
@@ -206,7 +214,7 @@ func store(ctx context.Context) (*state.Store, error) {
 		db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
 			o.DisableValidateResponseChecksum = custom
 		})
-		theStore = state.New(db, kms.NewFromConfig(cfg))
+		theStore = state.New(wordedDB{db}, wordedKMS{kms.NewFromConfig(cfg)})
 	})
 	if storeErr == nil && theStore == nil {
 		return nil, errors.New("state store unavailable")
@@ -222,4 +230,31 @@ func fullCheck(req *sdk.Request) (string, float64, error) {
 		return "", 0, err
 	}
 	return check(req)
+}
+
+// wordedDB and wordedKMS give the state manager AWS errors already worded by
+// awsx.ErrorText: botocore's wording with the retry bound, and no Go
+// internals (addresses, error chains) when a call got no AWS answer.
+type wordedDB struct{ c *dynamodb.Client }
+
+func (w wordedDB) GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+	out, err := w.c.GetItem(ctx, in, opts...)
+	return out, awsx.Worded(err)
+}
+
+func (w wordedDB) PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	out, err := w.c.PutItem(ctx, in, opts...)
+	return out, awsx.Worded(err)
+}
+
+type wordedKMS struct{ c *kms.Client }
+
+func (w wordedKMS) Encrypt(ctx context.Context, in *kms.EncryptInput, opts ...func(*kms.Options)) (*kms.EncryptOutput, error) {
+	out, err := w.c.Encrypt(ctx, in, opts...)
+	return out, awsx.Worded(err)
+}
+
+func (w wordedKMS) Decrypt(ctx context.Context, in *kms.DecryptInput, opts ...func(*kms.Options)) (*kms.DecryptOutput, error) {
+	out, err := w.c.Decrypt(ctx, in, opts...)
+	return out, awsx.Worded(err)
 }
