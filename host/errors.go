@@ -38,6 +38,7 @@ const (
 	KindWrongType   PluginErrorKind = "wrong-type"   // describes another type than its file name
 	KindUnavailable PluginErrorKind = "unavailable"  // host closing
 	KindIntegrity   PluginErrorKind = "integrity"    // refused by verification
+	KindKilled      PluginErrorKind = "killed"       // stopped by the host while this action was in flight
 )
 
 // Error describes the failure, with the plugin's last stderr words when
@@ -49,6 +50,8 @@ func (e *PluginError) Error() string {
 		fmt.Fprintf(&b, "plugin %s: no answer before the deadline; plugin killed", e.Path)
 	case KindCrash:
 		fmt.Fprintf(&b, "plugin %s crashed: %v", e.Path, e.Err)
+	case KindKilled:
+		fmt.Fprintf(&b, "plugin %s %v", e.Path, e.Err)
 	default:
 		fmt.Fprintf(&b, "plugin %s: %v", e.Path, e.Err)
 	}
@@ -68,8 +71,11 @@ type ActionError struct {
 	Key string
 	// Index is the item's 0-based position, -1 for the list itself.
 	Index int
-	// Type is the item's action type ("" when it has none).
+	// Type is the item's action type.
 	Type string
+	// Untyped is set when the item has no action type at all (it has no
+	// "action" key, or is not an object); the text then has no type part.
+	Untyped bool
 	// Msg is the action's own message.
 	Msg string
 	// Invalid is true when the list failed validation and nothing ran.
@@ -83,7 +89,7 @@ func (e *ActionError) Error() string {
 	switch {
 	case e.Index < 0:
 		return e.Key + ": " + e.Msg
-	case e.Type == "":
+	case e.Untyped:
 		return e.Key + " action: " + e.Msg
 	}
 	return e.Key + " action: " + e.Type + ": " + e.Msg

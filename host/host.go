@@ -211,7 +211,7 @@ func (h *Host) Start(ctx context.Context, types ...string) error {
 			if err != nil {
 				return fmt.Errorf("%s: %w", t, err)
 			}
-			_, _, err = in.conn(ctx)
+			_, err = in.conn(ctx)
 			return err
 		})
 	}

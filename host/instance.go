@@ -41,14 +41,25 @@ type instance struct {
 	h         *Host
 
 	mu       sync.Mutex
-	client   *plugin.Client
-	cmd      *exec.Cmd
-	rpc      actionpb.ActionClient
-	desc     *sdk.Description
-	stderr   *tailBuffer
+	cur      *proc             // the live process, or nil
 	crashes  int               // consecutive failed starts or crashes
 	notUntil time.Time         // no restart before this
-	valid    map[string]string // validation answers of this process
+	valid    map[string]string // validation answers of the current process
+}
+
+// proc is one plugin process. Callers keep the proc they called, so that a
+// failure is blamed on that process and never on a fresh one started since.
+type proc struct {
+	client *plugin.Client
+	cmd    *exec.Cmd
+	rpc    actionpb.ActionClient
+	desc   *sdk.Description
+	stderr *tailBuffer
+	// stopped says why the host stopped the process (nil while it runs or
+	// when it died by itself); in-flight calls that break report it.
+	stopped error
+	// crashCounted is set once the process's death counted as a crash.
+	crashCounted bool
 }
 
 // maxCachedValidations bounds the validation cache of one process.
@@ -70,31 +81,41 @@ func (in *instance) storeValidation(key, msg string) {
 	in.valid[key] = msg
 }
 
-// conn returns a live client, starting the process if needed.
-func (in *instance) conn(ctx context.Context) (actionpb.ActionClient, *tailBuffer, error) {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	if in.client != nil && !in.client.Exited() {
-		return in.rpc, in.stderr, nil
-	}
-	in.stopLocked()
-	if wait := time.Until(in.notUntil); wait > 0 {
+// conn returns the live process, starting one if needed. After repeated
+// crashes a restart waits for its backoff first, without holding the lock.
+func (in *instance) conn(ctx context.Context) (*proc, error) {
+	for {
+		in.mu.Lock()
+		if p := in.cur; p != nil && !p.client.Exited() {
+			in.mu.Unlock()
+			return p, nil
+		}
+		wait := time.Until(in.notUntil)
+		if wait <= 0 {
+			defer in.mu.Unlock()
+			if in.cur != nil {
+				in.stopLocked(in.cur, nil)
+			}
+			p, err := in.startLocked(ctx)
+			if err != nil {
+				in.failedLocked()
+				return nil, err
+			}
+			return p, nil
+		}
+		in.mu.Unlock()
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, nil, &PluginError{Type: in.typ, Path: in.path, Kind: KindCancelled, Err: ctx.Err()}
+			return nil, &PluginError{Type: in.typ, Path: in.path, Kind: KindCancelled, Err: ctx.Err()}
 		case <-t.C:
 		}
 	}
-	rpc, err := in.startLocked(ctx)
-	if err != nil {
-		in.failedLocked()
-		return nil, nil, err
-	}
-	return rpc, in.stderr, nil
 }
 
+// failedLocked counts a failed start or a crash and sets the backoff of
+// the next start: none after the first, then 25 ms doubling up to 2 s.
 func (in *instance) failedLocked() {
 	in.crashes++
 	if in.crashes > 1 {
@@ -103,7 +124,7 @@ func (in *instance) failedLocked() {
 	}
 }
 
-func (in *instance) startLocked(ctx context.Context) (actionpb.ActionClient, error) {
+func (in *instance) startLocked(ctx context.Context) (*proc, error) {
 	cfg := in.h.cfg
 	var secure *plugin.SecureConfig
 	if cfg.Verify {
@@ -136,7 +157,7 @@ func (in *instance) startLocked(ctx context.Context) (actionpb.ActionClient, err
 		GRPCDialOptions: []grpc.DialOption{grpc.WithDefaultCallOptions(
 			grpc.MaxCallRecvMsgSize(wire.MaxMessageBytes), grpc.MaxCallSendMsgSize(wire.MaxMessageBytes))},
 	})
-	fail := func(kind PluginErrorKind, err error) (actionpb.ActionClient, error) {
+	fail := func(kind PluginErrorKind, err error) (*proc, error) {
 		killGroup(cmd) // first: a child holding the pipes would stall Kill
 		client.Kill()
 		return nil, &PluginError{Type: in.typ, Path: in.path, Kind: kind, Err: err, StderrTail: tail.String()}
@@ -163,9 +184,9 @@ func (in *instance) startLocked(ctx context.Context) (actionpb.ActionClient, err
 		return fail(KindWrongType, fmt.Errorf("describes action type %q, but its file name says %q", d.GetType(), in.typ))
 	}
 	desc := descFromProto(d)
-	in.client, in.cmd, in.rpc, in.stderr, in.desc = client, cmd, rpc, tail, &desc
+	in.cur = &proc{client: client, cmd: cmd, rpc: rpc, stderr: tail, desc: &desc}
 	in.valid = nil // a new process may be a new binary
-	return rpc, nil
+	return in.cur, nil
 }
 
 // classifyStart tells a protocol-version mismatch from other start failures.
@@ -209,60 +230,67 @@ func cleanStartError(err error) error {
 
 // describe returns the plugin's description, starting it if needed.
 func (in *instance) describe(ctx context.Context) (sdk.Description, error) {
-	if _, _, err := in.conn(ctx); err != nil {
+	p, err := in.conn(ctx)
+	if err != nil {
 		return sdk.Description{}, err
 	}
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	if in.desc == nil {
-		return sdk.Description{}, &PluginError{Type: in.typ, Path: in.path, Kind: KindCrash, Err: errors.New("exited after start")}
-	}
-	return *in.desc, nil
+	return *p.desc, nil
 }
 
-// call runs one RPC with crash and deadline handling.
-func call[T any](ctx context.Context, in *instance, f func(context.Context, actionpb.ActionClient) (T, error)) (T, error) {
+// call runs one RPC with crash and deadline handling. A successful call
+// with healthy set (an Execute) ends a run of crashes; a Validate does not,
+// since every fresh process answers those.
+func call[T any](ctx context.Context, in *instance, healthy bool, f func(context.Context, actionpb.ActionClient) (T, error)) (T, error) {
 	var zero T
-	rpc, tail, err := in.conn(ctx)
+	p, err := in.conn(ctx)
 	if err != nil {
 		return zero, err
 	}
-	out, err := f(ctx, rpc)
+	out, err := f(ctx, p.rpc)
 	if err == nil {
-		in.mu.Lock()
-		in.crashes = 0
-		in.mu.Unlock()
+		if healthy {
+			in.mu.Lock()
+			if in.cur == p {
+				in.crashes = 0
+			}
+			in.mu.Unlock()
+		}
 		return out, nil
 	}
 	st, _ := status.FromError(err)
 	switch {
-	case errors.Is(ctx.Err(), context.DeadlineExceeded) || st.Code() == codes.DeadlineExceeded:
-		// The plugin may be hung: kill it so the next action gets a fresh one.
-		in.forceKill()
+	case errors.Is(ctx.Err(), context.DeadlineExceeded) || st.Code() == codes.DeadlineExceeded && ctx.Err() != nil:
+		// The plugin may be hung: kill it so the next action gets a fresh
+		// one. Other actions in flight on it are told why they broke.
+		in.stop(p, fmt.Errorf("stopped by the host: an action of type %s ran past its deadline", in.typ))
 		return zero, &PluginError{Type: in.typ, Path: in.path, Kind: KindDeadline, Err: context.DeadlineExceeded}
-	case errors.Is(ctx.Err(), context.Canceled) || st.Code() == codes.Canceled:
-		in.forceKill()
+	case errors.Is(ctx.Err(), context.Canceled):
+		// The caller gave up; the plugin saw the cancellation and the
+		// process serves others, so it is left running.
 		return zero, &PluginError{Type: in.typ, Path: in.path, Kind: KindCancelled, Err: context.Canceled}
 	}
-	// Anything else is transport trouble: the process is dead or unusable.
-	in.waitExit(200 * time.Millisecond)
-	in.forceKill()
+	// Transport trouble: the process died, or the host stopped it.
 	in.mu.Lock()
-	in.failedLocked()
+	why := p.stopped
 	in.mu.Unlock()
-	return zero, &PluginError{Type: in.typ, Path: in.path, Kind: KindCrash, Err: transportError(err), StderrTail: tail.String()}
+	if why != nil {
+		return zero, &PluginError{Type: in.typ, Path: in.path, Kind: KindKilled, Err: why}
+	}
+	waitExit(p, 200*time.Millisecond)
+	in.mu.Lock()
+	if !p.crashCounted {
+		p.crashCounted = true
+		in.failedLocked()
+	}
+	in.mu.Unlock()
+	in.stop(p, nil)
+	return zero, &PluginError{Type: in.typ, Path: in.path, Kind: KindCrash, Err: transportError(err), StderrTail: p.stderr.String()}
 }
 
 // waitExit gives a dying process a moment to finish writing stderr.
-func (in *instance) waitExit(d time.Duration) {
-	in.mu.Lock()
-	c := in.client
-	in.mu.Unlock()
-	if c == nil {
-		return
-	}
+func waitExit(p *proc, d time.Duration) {
 	deadline := time.Now().Add(d)
-	for !c.Exited() && time.Now().Before(deadline) {
+	for !p.client.Exited() && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
@@ -274,40 +302,48 @@ func transportError(err error) error {
 	return err
 }
 
-// forceKill stops the process at once, without go-plugin's graceful
-// shutdown (which waits up to 2 s for a plugin that may be hung).
-func (in *instance) forceKill() {
+// stop kills process p at once (without go-plugin's graceful shutdown,
+// which waits up to 2 s for a plugin that may be hung) and forgets it if it
+// is still the current one. why, when not nil, is told to its other callers.
+func (in *instance) stop(p *proc, why error) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	killGroup(in.cmd)
-	in.stopLocked()
+	if p.stopped == nil {
+		p.stopped = why
+	}
+	killGroup(p.cmd)
+	in.stopLocked(p, why)
 }
 
-// kill stops the process gracefully (go-plugin's Kill), then kills its
-// process group.
+// kill stops the current process gracefully (go-plugin's Kill, which asks
+// the plugin to exit), then kills what is left of its process group.
 func (in *instance) kill() {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	in.stopLocked()
+	if in.cur != nil {
+		in.stopLocked(in.cur, errors.New("stopped by the host: shutting down"))
+	}
 }
 
-func (in *instance) stopLocked() {
-	if in.client == nil {
-		return
+func (in *instance) stopLocked(p *proc, why error) {
+	if p.stopped == nil {
+		p.stopped = why
 	}
-	in.client.Kill()
-	killGroup(in.cmd)
-	in.client, in.cmd, in.rpc, in.desc = nil, nil, nil, nil
+	p.client.Kill()
+	killGroup(p.cmd)
+	if in.cur == p {
+		in.cur = nil
+	}
 }
 
 // pid returns the plugin's process id, or 0 when not running.
 func (in *instance) pid() int {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	if in.client == nil || in.client.Exited() {
+	if in.cur == nil || in.cur.client.Exited() {
 		return 0
 	}
-	return in.cmd.Process.Pid
+	return in.cur.cmd.Process.Pid
 }
 
 func descFromProto(d *actionpb.DescribeResponse) sdk.Description {

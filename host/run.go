@@ -225,7 +225,7 @@ func (h *Host) validate(ctx context.Context, key string, raw any, base *actionpb
 		typ, isStr := mustGet(item, "action").(string)
 		switch {
 		case !ok || !item.Has("action"):
-			fail(&ActionError{Key: key, Index: i, Msg: "Missing keys: action"})
+			fail(&ActionError{Key: key, Index: i, Untyped: true, Msg: "Missing keys: action"})
 			continue
 		case !isStr:
 			fail(&ActionError{Key: key, Index: i, Type: value.Str(mustGet(item, "action")), Msg: "unknown action"})
@@ -254,7 +254,7 @@ func (h *Host) validate(ctx context.Context, key string, raw any, base *actionpb
 		if _, dup := once.LoadOrStore(p.typ, true); dup {
 			continue
 		}
-		g.Go(func() error { _, _, errs[i] = p.in.conn(ctx); return nil })
+		g.Go(func() error { _, errs[i] = p.in.conn(ctx); return nil })
 	}
 	g.Wait()
 	for i, err := range errs {
@@ -285,7 +285,7 @@ func (h *Host) validateItem(ctx context.Context, in *instance, req *actionpb.Exe
 			return msg, nil
 		}
 	}
-	resp, err := call(ctx, in, func(ctx context.Context, c actionpb.ActionClient) (*actionpb.ValidateResponse, error) {
+	resp, err := call(ctx, in, false, func(ctx context.Context, c actionpb.ActionClient) (*actionpb.ValidateResponse, error) {
 		ctx, cancel := context.WithTimeout(ctx, h.cfg.ActionTimeout)
 		defer cancel()
 		return c.Validate(ctx, req)
@@ -323,8 +323,12 @@ func (h *Host) execute(ctx context.Context, p step, base *actionpb.ExecuteReques
 	ctx, cancel := context.WithTimeout(ctx, h.cfg.ActionTimeout)
 	defer cancel()
 	deadline, _ := ctx.Deadline()
-	req := requestFor(base, p.item, i, deadline)
-	resp, err := call(ctx, p.in, func(ctx context.Context, c actionpb.ActionClient) (*actionpb.ExecuteResponse, error) {
+	// The plugin gets a slightly earlier deadline, so that an action that
+	// runs out of time can still answer with its own error (naming the
+	// operation it was in) before the host gives up on it.
+	grace := min(max(h.cfg.ActionTimeout/20, 100*time.Millisecond), 2*time.Second)
+	req := requestFor(base, p.item, i, deadline.Add(-grace))
+	resp, err := call(ctx, p.in, true, func(ctx context.Context, c actionpb.ActionClient) (*actionpb.ExecuteResponse, error) {
 		return c.Execute(ctx, req)
 	})
 	if err != nil {

@@ -33,6 +33,7 @@ func Serve(a Action) {
 		os.Exit(1)
 	}
 	go watchParent(logger)
+	guardStdout()
 	srv := newServer(a, logger)
 	srv.idle = &idleReclaimer{after: time.Second}
 	srv.idle.touch() // start-up garbage too

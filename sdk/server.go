@@ -140,6 +140,11 @@ func (s *server) Execute(ctx context.Context, p *actionpb.ExecuteRequest) (*acti
 	if err != nil {
 		return nil, err
 	}
+	if !req.Deadline.IsZero() {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, req.Deadline)
+		defer cancel()
+	}
 	rec := newRecorder()
 	req.logger = slog.New(rec)
 	resp := &actionpb.ExecuteResponse{}

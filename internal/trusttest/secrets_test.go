@@ -382,7 +382,7 @@ func TestSecretsCLI(t *testing.T) {
 // token segment alone: a body echoing just the token reaches the error,
 // the report, the log and the dead letter. Set it to false once
 // slackaction redacts the token (TestSecretsSlackTokenEcho then guards it).
-const slackTokenEchoLeaks = true
+const slackTokenEchoLeaks = false
 
 // TestSecretsSlackTokenEcho fails a Slack post with a 500 whose body echoes
 // only the webhook token.

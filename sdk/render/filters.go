@@ -190,7 +190,7 @@ func fCenter(r *rt, v any, args []any, kw *kwargs) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	w, err := intArg(p["width"])
+	w, err := widthArg(p["width"])
 	if err != nil {
 		return nil, err
 	}
@@ -1327,7 +1327,7 @@ func fIndent(r *rt, v any, args []any, kw *kwargs) (any, error) {
 	if s, ok := asString(p["width"]); ok {
 		ind = s
 	} else {
-		w, err := intArg(p["width"])
+		w, err := widthArg(p["width"])
 		if err != nil {
 			return nil, err
 		}
@@ -1335,6 +1335,9 @@ func fIndent(r *rt, v any, args []any, kw *kwargs) (any, error) {
 	}
 	s := softStr(v) + "\n"
 	lines := splitLines(s, false).items
+	if len(lines)*len(ind) > maxRepeat {
+		return nil, &limitError{sentinel: ErrOutputTooLarge, detail: "indented text too large"}
+	}
 	var rv string
 	if truthy(p["blank"]) {
 		parts := make([]string, len(lines))

@@ -226,6 +226,12 @@ func truncDec(d *apd.Decimal) *apd.Decimal {
 }
 
 func formatOne(conv byte, flags string, width, prec int, arg any, _ int) (string, error) {
+	if err := checkWidth(width); err != nil {
+		return "", err
+	}
+	if err := checkWidth(prec); err != nil {
+		return "", err
+	}
 	switch conv {
 	case 's':
 		s := pyStr(arg)
@@ -516,6 +522,9 @@ func formatSpec(v any, spec string) (string, error) {
 	if k > 0 {
 		width, _ = strconv.Atoi(spec[:k])
 	}
+	if err := checkWidth(width); err != nil {
+		return "", err
+	}
 	spec = spec[k:]
 	comma := false
 	if strings.HasPrefix(spec, ",") || strings.HasPrefix(spec, "_") {
@@ -664,4 +673,23 @@ func groupThousands(s string) string {
 		b.WriteString(s[i : i+3])
 	}
 	return b.String()
+}
+
+// checkWidth refuses a field width or precision whose padding alone would
+// pass the size limit of one value, before any memory is spent on it.
+func checkWidth(w int) error {
+	if w > maxRepeat {
+		return &limitError{sentinel: ErrOutputTooLarge, detail: fmt.Sprintf("field width %d too large", w)}
+	}
+	return nil
+}
+
+// widthArg is intArg for a width argument (center, ljust, indent, …),
+// bounded by checkWidth.
+func widthArg(v any) (int, error) {
+	w, err := intArg(v)
+	if err != nil {
+		return 0, err
+	}
+	return w, checkWidth(w)
 }

@@ -402,7 +402,7 @@ func strMethod(s string, name string) (any, bool) {
 			if err := argsCount("zfill", args, kw, 1, 1); err != nil {
 				return nil, err
 			}
-			w, err := intArg(args[0])
+			w, err := widthArg(args[0])
 			if err != nil {
 				return nil, err
 			}
@@ -422,7 +422,7 @@ func strMethod(s string, name string) (any, bool) {
 			if err := argsCount(name, args, kw, 1, 2); err != nil {
 				return nil, err
 			}
-			w, err := intArg(args[0])
+			w, err := widthArg(args[0])
 			if err != nil {
 				return nil, err
 			}

@@ -76,8 +76,8 @@ type Engine struct {
 	MaxOutput int
 	// MaxRange is the most items one range() may produce when iterated.
 	MaxRange int
-	// MaxIterations is the most loop iterations (and range items) of one
-	// render.
+	// MaxIterations is the most loop iterations (and range items, and macro
+	// calls) of one render.
 	MaxIterations int
 	// MaxDepth is the deepest macro call nesting; deeper calls fail with
 	// "maximum recursion depth exceeded", as Python's RecursionError.

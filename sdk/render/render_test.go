@@ -415,3 +415,26 @@ func TestNestingLimits(t *testing.T) {
 		t.Errorf("cyclic list: %q %v", out, err)
 	}
 }
+
+// TestWidthBombsFailFast: padding to a huge width is refused before any
+// memory is spent on it.
+func TestWidthBombsFailFast(t *testing.T) {
+	t.Parallel()
+	e := New()
+	vars := specVars(t)
+	for _, src := range []string{
+		"{{ 'x' | center(10**9) }}",
+		"{{ 'x' | indent(10**9) }}",
+		"{{ '%1000000000s' % 'x' }}",
+		"{{ '%.1000000000f' % 1.5 }}",
+		"{{ 'x'.ljust(10**9) }}",
+		"{{ 'x'.zfill(10**9) }}",
+		"{{ '{:>1000000000}'.format(1) }}",
+		"{% macro m(n) %}{% if n %}{{ m(n-1) }}{{ m(n-1) }}{% endif %}{% endmacro %}{{ m(40) }}",
+	} {
+		_, err := e.Render(src, vars)
+		if !errors.Is(err, ErrOutputTooLarge) && !errors.Is(err, ErrRangeTooLarge) {
+			t.Errorf("%s: err = %v, want a size limit error", src, err)
+		}
+	}
+}

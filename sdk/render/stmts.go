@@ -902,6 +902,11 @@ func (m *macroValue) call(st *rt, args []any, kw *kwargs) (any, error) {
 	if st.depth >= st.e.MaxDepth {
 		return nil, newErr(classRecursion, "maximum recursion depth exceeded")
 	}
+	// Each call counts as a loop iteration, so that a fan-out of calls that
+	// prints nothing is bounded too.
+	if err := st.countIterations(1); err != nil {
+		return nil, err
+	}
 	st.depth++
 	defer func() { st.depth-- }()
 	sub := m.r.Inherit()

@@ -17,6 +17,8 @@ func Str(v any) string {
 		return t
 	case DateTime:
 		return t.String()
+	case Decimal:
+		return t.String()
 	}
 	return Repr(v)
 }

@@ -269,5 +269,5 @@ func awsMessage(err error) string {
 		}
 		return ae.ErrorCode()
 	}
-	return err.Error()
+	return awsx.ErrorText(err) // no AWS answer: worded without addresses
 }

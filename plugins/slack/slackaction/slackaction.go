@@ -388,10 +388,7 @@ func (a *Action) postOnce(ctx context.Context, webhook string, body []byte) (int
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-	text := strings.ReplaceAll(string(b), webhook, "<redacted>")
-	if u, err := url.Parse(webhook); err == nil && len(u.Path) > 1 {
-		text = strings.ReplaceAll(text, u.Path, "/<redacted>")
-	}
+	text := scrub(string(b), webhook)
 	retryAfter := time.Duration(-1)
 	if s := strings.TrimSpace(resp.Header.Get("Retry-After")); s != "" {
 		if n, err := strconv.Atoi(s); err == nil && n >= 0 {
@@ -416,5 +413,30 @@ func (a *Action) transportText(err error, webhook string) string {
 	if errors.Is(err, context.Canceled) {
 		return "cancelled"
 	}
-	return strings.ReplaceAll(err.Error(), webhook, "<redacted>")
+	return scrub(err.Error(), webhook)
+}
+
+// scrub removes the webhook URL from text: the whole URL, its path and
+// query, and each path segment on its own (a Slack webhook's team, channel
+// and token), so that an echo of any part of it cannot reach an error.
+func scrub(text, webhook string) string {
+	text = strings.ReplaceAll(text, webhook, "<redacted>")
+	u, err := url.Parse(webhook)
+	if err != nil {
+		return text
+	}
+	if len(u.Path) > 1 {
+		text = strings.ReplaceAll(text, u.Path, "/<redacted>")
+	}
+	if u.RawQuery != "" {
+		text = strings.ReplaceAll(text, u.RawQuery, "<redacted>")
+	}
+	for _, seg := range strings.Split(u.Path, "/") {
+		// Short segments ("services", "hooks") are not secret and would
+		// scramble ordinary words.
+		if len(seg) >= 6 && seg != "services" {
+			text = strings.ReplaceAll(text, seg, "<redacted>")
+		}
+	}
+	return text
 }
