@@ -45,6 +45,7 @@ type instance struct {
 	crashes  int               // consecutive failed starts or crashes
 	notUntil time.Time         // no restart before this
 	valid    map[string]string // validation answers of the current process
+	closed   bool              // the host stopped this type for good
 }
 
 // proc is one plugin process. Callers keep the proc they called, so that a
@@ -86,6 +87,10 @@ func (in *instance) storeValidation(key, msg string) {
 func (in *instance) conn(ctx context.Context) (*proc, error) {
 	for {
 		in.mu.Lock()
+		if in.closed {
+			in.mu.Unlock()
+			return nil, &PluginError{Type: in.typ, Path: in.path, Kind: KindUnavailable, Err: ErrHostClosed}
+		}
 		if p := in.cur; p != nil && !p.client.Exited() {
 			in.mu.Unlock()
 			return p, nil
@@ -175,6 +180,9 @@ func (in *instance) startLocked(ctx context.Context) (*proc, error) {
 	defer cancel()
 	d, err := rpc.Describe(dctx, &actionpb.DescribeRequest{})
 	if err != nil {
+		if status.Code(err) == codes.DeadlineExceeded {
+			return fail(KindStart, fmt.Errorf("describe: no answer within the start timeout (%s)", cfg.StartTimeout))
+		}
 		return fail(KindStart, fmt.Errorf("describe: %w", transportError(err)))
 	}
 	if d.GetProtocolVersion() != wire.ProtocolVersion {
@@ -259,7 +267,7 @@ func call[T any](ctx context.Context, in *instance, healthy bool, f func(context
 	}
 	st, _ := status.FromError(err)
 	switch {
-	case errors.Is(ctx.Err(), context.DeadlineExceeded) || st.Code() == codes.DeadlineExceeded && ctx.Err() != nil:
+	case errors.Is(ctx.Err(), context.DeadlineExceeded) || st.Code() == codes.DeadlineExceeded:
 		// The plugin may be hung: kill it so the next action gets a fresh
 		// one. Other actions in flight on it are told why they broke.
 		in.stop(p, fmt.Errorf("stopped by the host: an action of type %s ran past its deadline", in.typ))
@@ -320,6 +328,7 @@ func (in *instance) stop(p *proc, why error) {
 func (in *instance) kill() {
 	in.mu.Lock()
 	defer in.mu.Unlock()
+	in.closed = true // no process starts after this
 	if in.cur != nil {
 		in.stopLocked(in.cur, errors.New("stopped by the host: shutting down"))
 	}
