@@ -328,9 +328,3 @@ func (h *Host) PIDs() map[string]int {
 	}
 	return out
 }
-
-// value helpers shared by run.go
-func listOf(v any) ([]any, bool) {
-	l, ok := v.([]any)
-	return l, ok
-}

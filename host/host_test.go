@@ -477,8 +477,6 @@ func TestConcurrentRunsShareOneProcess(t *testing.T) {
 	}
 }
 
-func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
-
 // TestImportStateBeforeRendering is spec case W11: the job's declared state
 // is filled before any template is rendered.
 func TestImportStateBeforeRendering(t *testing.T) {

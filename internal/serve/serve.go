@@ -29,6 +29,7 @@ import (
 	"github.com/lava-actions/lava-actions/host"
 	"github.com/lava-actions/lava-actions/sdk/value"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -90,7 +91,7 @@ func New(cfg Config) *Server {
 		}, []string{"type"}),
 	}
 	s.reg.MustRegister(s.runs, s.failures, s.duration,
-		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/run", s.runHandler(false))
 	mux.HandleFunc("POST /v1/render", s.runHandler(true))

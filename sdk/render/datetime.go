@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cockroachdb/apd/v3"
 	"github.com/lava-actions/lava-actions/sdk/value"
 )
 
@@ -258,8 +257,6 @@ func (td pyTimedelta) repr() string {
 	}
 	return "datetime.timedelta(" + strings.Join(parts, ", ") + ")"
 }
-
-func (td pyTimedelta) duration() time.Duration { return time.Duration(td.us) * time.Microsecond }
 
 func (td pyTimedelta) getattr(name string) (any, bool) {
 	days, secs, us := td.parts()
@@ -709,10 +706,7 @@ func strftimeSpec(spec, flag byte, t time.Time, aware bool) (string, bool) {
 	case 'y':
 		s = pad(t.Year()%100, 2, flag, '0')
 	case 'Y':
-		s = strconv.Itoa(t.Year())
-		if flag == '0' || flag == 0 {
-			// glibc does not pad %Y; Python on Linux prints the year as is.
-		}
+		s = strconv.Itoa(t.Year()) // glibc does not pad %Y; Python on Linux prints the year as is
 	case 'z':
 		if aware {
 			_, off := t.Zone()
@@ -963,25 +957,4 @@ func dateAdd(v any, td pyTimedelta, sign int64) (any, error) {
 		return pyDate{t: nt}, nil
 	}
 	return nil, errUnsupported
-}
-
-func decimalFromTimedeltaComponent(v any, name string) (float64, bool, error) {
-	switch t := v.(type) {
-	case int64:
-		return float64(t), true, nil
-	case bool:
-		if t {
-			return 1, true, nil
-		}
-		return 0, true, nil
-	case float64:
-		return t, false, nil
-	case *big.Int:
-		f, _ := new(big.Float).SetInt(t).Float64()
-		return f, true, nil
-	case *apd.Decimal:
-		f, _ := t.Float64()
-		return f, false, nil
-	}
-	return 0, false, typeErrorf("unsupported type for timedelta %s component: %s", name, typeName(v))
 }

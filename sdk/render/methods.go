@@ -5,8 +5,6 @@ import (
 	"math/big"
 	"strings"
 	"unicode"
-
-	"github.com/cockroachdb/apd/v3"
 )
 
 // method wraps a Go function as a bound Python method.
@@ -794,21 +792,6 @@ func numberAttr(v any, name string) (any, bool) {
 		if b, ok := toBig(v); ok {
 			return method(name, func(r *rt, args []any, kw *kwargs) (any, error) { return int64(new(big.Int).Abs(b).BitLen()), nil }), true
 		}
-	}
-	return nil, false
-}
-
-// decimalAttr gives the few Decimal methods templates use.
-func decimalAttr(d *apd.Decimal, name string) (any, bool) {
-	switch name {
-	case "is_zero":
-		return method(name, func(r *rt, args []any, kw *kwargs) (any, error) { return d.IsZero(), nil }), true
-	case "to_integral_value", "to_integral":
-		return method(name, func(r *rt, args []any, kw *kwargs) (any, error) {
-			out := new(apd.Decimal)
-			_, err := decCtx.RoundToIntegralValue(out, d)
-			return out, err
-		}), true
 	}
 	return nil, false
 }

@@ -268,7 +268,7 @@ func unknownTag(msg string) (string, bool) {
 func rewriteNodes(ns []nodes.Node) error {
 	for i, n := range ns {
 		if o, ok := n.(*nodes.Output); ok {
-			var e nodes.Expression = o.Expression
+			e := nodes.Expression(o.Expression)
 			if o.Condition != nil {
 				e = &condExpr{expr: o.Expression, cond: o.Condition, alt: o.Alternative}
 			}

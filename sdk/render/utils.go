@@ -148,10 +148,6 @@ func joinerFunc(r *rt, args []any, kw *kwargs) (any, error) {
 
 // ---- lava's utils ----
 
-// utilsDict builds lava's JINJA_UTILS (lava spec section 2.6). It is a dict
-// in Python, so unknown names are undefined, as there.
-func utilsDict() *pyDict { return &pyDict{fill: fillUtils} }
-
 func fillUtils(d *pyDict) {
 	d.entries = make([]dictEntry, 0, 11)
 	_ = d.set("timedelta", timedeltaClass)
