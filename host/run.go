@@ -81,9 +81,11 @@ func Select(trigger Trigger, job, realm *value.Map) (list any, source string, ok
 // augmented job (see PrepareJob, which Run applies), realm the realm item
 // and result the job's result (nil means {}).
 //
-// The whole list is validated before anything runs. The returned error is
+// The whole list is validated before anything runs. An action's error is
 // an *ActionError worded as lava words it, and the report shows each
-// action's status; a non-nil report is returned even with an error.
+// action's status; a non-nil report is returned even with an error. A
+// malformed job (see PrepareJob), a failed state import or a closed host
+// give a plain error before any action is looked at.
 func (h *Host) Run(ctx context.Context, trigger Trigger, job, realm, result *value.Map) (*Report, error) {
 	return h.run(ctx, trigger, job, realm, result, false)
 }
