@@ -60,14 +60,21 @@ func CheckItem(d Description, item *value.Map, check func(src string) error) err
 		if !ok || f.Render == RenderNone {
 			continue
 		}
-		if err := checkTemplates(v, f.Render, check); err != nil {
+		if err := CheckTemplates(v, f.Render, check); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func checkTemplates(v any, mode RenderMode, check func(string) error) error {
+// CheckTemplates calls check on every template in v that mode renders: v
+// itself for RenderText, each string item or map value for RenderEach, and
+// every string at any depth, map keys included, for RenderStructural. Use
+// it for fields checked by an action's own Validate.
+func CheckTemplates(v any, mode RenderMode, check func(string) error) error {
+	if mode == RenderNone {
+		return nil
+	}
 	switch t := v.(type) {
 	case string:
 		return check(t)
@@ -76,7 +83,7 @@ func checkTemplates(v any, mode RenderMode, check func(string) error) error {
 			return nil
 		}
 		for _, e := range t {
-			if err := checkTemplates(e, mode, check); err != nil {
+			if err := CheckTemplates(e, mode, check); err != nil {
 				return err
 			}
 		}
@@ -89,7 +96,7 @@ func checkTemplates(v any, mode RenderMode, check func(string) error) error {
 				}
 			}
 			if mode != RenderText {
-				err = checkTemplates(e, mode, check)
+				err = CheckTemplates(e, mode, check)
 			}
 			return err == nil
 		})

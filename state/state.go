@@ -97,7 +97,7 @@ func ResolveTTL(ttl any, stateTTL, maxTTL string) (float64, error) {
 	if maxTTL == "" {
 		maxTTL = DefaultMaxTTL
 	}
-	if !Truthy(ttl) {
+	if !value.Truthy(ttl) {
 		ttl = stateTTL
 	}
 	secs, err := sdk.ParseDuration(ttl)
@@ -111,32 +111,6 @@ func ResolveTTL(ttl any, stateTTL, maxTTL string) (float64, error) {
 	return math.Min(secs, max), nil
 }
 
-// Truthy reports Python's truthiness of a value of the sdk/value model.
-func Truthy(v any) bool {
-	switch t := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return t
-	case string:
-		return t != ""
-	case int:
-		return t != 0
-	case int64:
-		return t != 0
-	case float64:
-		return t != 0
-	case value.Decimal:
-		return t.Float64() != 0
-	case *value.Map:
-		return t.Len() > 0
-	case []any:
-		return len(t) > 0
-	case []byte:
-		return len(t) > 0
-	}
-	return true
-}
 
 // DynamoDBAPI is the part of the DynamoDB client the Store uses.
 type DynamoDBAPI interface {

@@ -1,7 +1,6 @@
 package render
 
 import (
-	"fmt"
 	"math"
 	"math/big"
 	"sort"
@@ -159,40 +158,5 @@ func jsonClose(b *strings.Builder, indent, level int) {
 	}
 }
 
-func writeJSONStr(b *strings.Builder, s string) {
-	b.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"':
-			b.WriteString(`\"`)
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == '\b':
-			b.WriteString(`\b`)
-		case r == '\f':
-			b.WriteString(`\f`)
-		case r == '<' || r == '>' || r == '&' || r == '\'':
-			fmt.Fprintf(b, `\u%04x`, r)
-		case r < 0x20 || r > 0x7e:
-			if r == 0x7f {
-				b.WriteRune(r)
-				continue
-			}
-			if r > 0xffff {
-				r -= 0x10000
-				fmt.Fprintf(b, `\u%04x\u%04x`, 0xd800+(r>>10)&0x3ff, 0xdc00+r&0x3ff)
-			} else {
-				fmt.Fprintf(b, `\u%04x`, r)
-			}
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
-}
+// writeJSONStr is tojson's string form: ensure_ascii and HTML-safe.
+func writeJSONStr(b *strings.Builder, s string) { value.WriteJSONString(b, s, true) }

@@ -239,7 +239,7 @@ func encode(b *strings.Builder, v any, opt EncodeOptions, level int) error {
 	case float64:
 		b.WriteString(jsonFloat(t))
 	case string:
-		writeJSONString(b, t, opt.HTMLSafe)
+		WriteJSONString(b, t, opt.HTMLSafe)
 	case Decimal:
 		if opt.DecimalAsText {
 			b.WriteString(t.String())
@@ -260,7 +260,7 @@ func encode(b *strings.Builder, v any, opt EncodeOptions, level int) error {
 		if !opt.DateTimeAsISO {
 			return &UnsupportedTypeError{PyType: "datetime"}
 		}
-		writeJSONString(b, t.ISOFormat(), opt.HTMLSafe)
+		WriteJSONString(b, t.ISOFormat(), opt.HTMLSafe)
 	case *Map:
 		if t.Len() == 0 {
 			b.WriteString("{}")
@@ -273,7 +273,7 @@ func encode(b *strings.Builder, v any, opt EncodeOptions, level int) error {
 		b.WriteByte('{')
 		for i, k := range keys {
 			sep(b, opt, level+1, i)
-			writeJSONString(b, k, opt.HTMLSafe)
+			WriteJSONString(b, k, opt.HTMLSafe)
 			b.WriteString(": ")
 			vv, _ := t.Get(k)
 			if err := encode(b, vv, opt, level+1); err != nil {
@@ -374,7 +374,11 @@ func FormatFloat(f float64) string {
 	return fmt.Sprintf("%se%s%02d", mant, sign, exp)
 }
 
-func writeJSONString(b *strings.Builder, s string, htmlSafe bool) {
+// WriteJSONString writes s as a JSON string the way Python's json.dumps
+// does with ensure_ascii: everything outside printable ASCII as \uXXXX
+// (surrogate pairs above the BMP). With htmlSafe, < > & and ' are escaped
+// too, as jinja2's tojson does.
+func WriteJSONString(b *strings.Builder, s string, htmlSafe bool) {
 	b.WriteByte('"')
 	for _, r := range s {
 		switch {

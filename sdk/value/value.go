@@ -262,3 +262,33 @@ func ParseDateTime(s string) (DateTime, error) {
 	}
 	return DateTime{}, fmt.Errorf("invalid datetime %q: want ISO 8601 with a UTC offset", s)
 }
+
+// Truthy reports Python's truth value of v: None, False, "", zero numbers
+// (a Decimal zero included) and empty lists and maps are false; anything
+// else is true.
+func Truthy(v any) bool {
+	switch t := v.(type) {
+	case nil:
+		return false
+	case bool:
+		return t
+	case string:
+		return t != ""
+	case int:
+		return t != 0
+	case int64:
+		return t != 0
+	case float64:
+		return t != 0
+	case Decimal:
+		f, ok := new(big.Float).SetString(t.String())
+		return ok && f.Sign() != 0
+	case *Map:
+		return t.Len() > 0
+	case []any:
+		return len(t) > 0
+	case []byte:
+		return len(t) > 0
+	}
+	return true
+}

@@ -170,3 +170,19 @@ func TestMapKeepsInsertionOrder(t *testing.T) {
 		t.Error("Clone shares storage")
 	}
 }
+
+func TestTruthy(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		v    any
+		want bool
+	}{
+		{nil, false}, {"", false}, {"x", true}, {false, false}, {true, true}, {int64(0), false}, {int64(2), true},
+		{0.0, false}, {value.MustDecimal("0.00"), false}, {value.MustDecimal("1.5"), true},
+		{[]any{}, false}, {[]any{1}, true}, {value.NewMap(), false}, {value.NewMap("a", 1), true},
+	} {
+		if got := value.Truthy(tc.v); got != tc.want {
+			t.Errorf("Truthy(%#v) = %v, want %v", tc.v, got, tc.want)
+		}
+	}
+}

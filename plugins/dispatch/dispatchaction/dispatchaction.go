@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -80,11 +79,11 @@ func check(req *sdk.Request) (int32, error) {
 	if err != nil {
 		return 0, err
 	}
-	if p, _ := req.Item.Get("parameters"); state.Truthy(p) {
+	if p, _ := req.Item.Get("parameters"); value.Truthy(p) {
 		if _, ok := p.(*value.Map); !ok {
 			return 0, errors.New("parameters must be a dict")
 		}
-		if err := checkAll(p, req.Engine().Check); err != nil {
+		if err := sdk.CheckTemplates(p, sdk.RenderStructural, req.Engine().Check); err != nil {
 			return 0, fmt.Errorf("Cannot render parameters - %v", err)
 		}
 	}
@@ -92,30 +91,6 @@ func check(req *sdk.Request) (int32, error) {
 		return 0, fmt.Errorf("Cannot render target job_id - %v", err)
 	}
 	return delay, nil
-}
-
-func checkAll(v any, check func(string) error) error {
-	switch t := v.(type) {
-	case string:
-		return check(t)
-	case []any:
-		for _, e := range t {
-			if err := checkAll(e, check); err != nil {
-				return err
-			}
-		}
-	case *value.Map:
-		for _, k := range t.Keys() {
-			if err := check(k); err != nil {
-				return err
-			}
-			e, _ := t.Get(k)
-			if err := checkAll(e, check); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
 
 // Execute renders parameters and job_id, looks the target's worker up,
@@ -135,7 +110,7 @@ func (a Action) execute(ctx context.Context, req *sdk.Request) (*sdk.Result, err
 		return nil, err
 	}
 	var params any
-	if p, _ := req.Item.Get("parameters"); state.Truthy(p) {
+	if p, _ := req.Item.Get("parameters"); value.Truthy(p) {
 		if params, err = req.RenderValue(p); err != nil {
 			return nil, fmt.Errorf("Cannot render parameters - %v", err)
 		}
@@ -165,10 +140,10 @@ func (a Action) execute(ctx context.Context, req *sdk.Request) (*sdk.Result, err
 
 	msg := value.NewMap("realm", realm, "worker", worker, "job_id", target,
 		"run_id", a.runID(), "ts_dispatch", value.DateTime{Time: a.now().Truncate(time.Second)}.ISOFormat())
-	if state.Truthy(params) {
+	if value.Truthy(params) {
 		msg.Set("parameters", params)
 	}
-	if state.Truthy(globals) {
+	if value.Truthy(globals) {
 		msg.Set("globals", globals)
 	}
 	body, err := value.EncodeJSON(msg, value.EncodeOptions{DecimalAsNumber: true, DateTimeAsISO: true})
@@ -284,10 +259,10 @@ func (a Action) lookupWorker(ctx context.Context, req *sdk.Request, db *dynamodb
 	if err := checkKeys(keys, jobRequired, jobOptional); err != nil {
 		warn(err.Error())
 	}
-	if v, _ := spec.Get("owner"); !state.Truthy(v) {
+	if v, _ := spec.Get("owner"); !value.Truthy(v) {
 		warn("owner field will be mandatory in a future release")
 	}
-	if v, _ := spec.Get("description"); !state.Truthy(v) {
+	if v, _ := spec.Get("description"); !value.Truthy(v) {
 		warn("description field will be mandatory in a future release")
 	}
 	if g := spec.Map("globals"); g != nil {
@@ -339,27 +314,13 @@ type clients struct {
 	sqs *sqs.Client
 }
 
-var (
-	clientsOnce sync.Once
-	theClients  clients
-	clientsErr  error
-)
-
-func getClients(ctx context.Context) (clients, error) {
-	clientsOnce.Do(func() {
-		cfg, err := awsx.Config(ctx)
-		if err != nil {
-			clientsErr = err
-			return
-		}
-		custom := awsx.EndpointOverridden(cfg, "DYNAMODB")
-		theClients.db = dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
-			o.DisableValidateResponseChecksum = custom
-		})
-		theClients.sqs, clientsErr = sqsaction.Client(ctx)
-	})
-	return theClients, clientsErr
-}
+// getClients returns the process's DynamoDB and SQS clients.
+var getClients = awsx.Lazy(func(cfg aws.Config) (clients, error) {
+	custom := awsx.EndpointOverridden(cfg, "DYNAMODB")
+	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.DisableValidateResponseChecksum = custom })
+	q, err := sqsaction.Client(context.Background())
+	return clients{db: db, sqs: q}, err
+})
 
 // fullCheck is the host's validation (declared fields, then Validate),
 // repeated by Execute so that nothing is sent for an invalid item even when

@@ -193,7 +193,7 @@ func mustGet(m *value.Map, k string) any {
 func (a *Action) Validate(_ context.Context, req *sdk.Request) error {
 	item := req.Item
 	att := mustGet(item, "attachments")
-	if !connections.Truthy(mustGet(item, "email_conn")) && connections.Truthy(att) {
+	if !value.Truthy(mustGet(item, "email_conn")) && value.Truthy(att) {
 		return errors.New("email_conn must be specified to enable attachments")
 	}
 	lim, err := readLimits(req.Config)
@@ -214,7 +214,7 @@ func (a *Action) Validate(_ context.Context, req *sdk.Request) error {
 	if len(to) == 0 {
 		return errors.New("No recipients specified for email")
 	}
-	if connections.Truthy(mustGet(item, "email_conn")) {
+	if value.Truthy(mustGet(item, "email_conn")) {
 		// The connector path writes the addresses into MIME headers and
 		// SMTP commands, so they must parse; bare SES leaves them to SES.
 		for _, r := range to {
@@ -264,7 +264,7 @@ func (a *Action) execute(ctx context.Context, req *sdk.Request) (*sdk.Result, er
 		return nil, err
 	}
 	to := recipients(item)
-	if connections.Truthy(mustGet(item, "email_conn")) {
+	if value.Truthy(mustGet(item, "email_conn")) {
 		return a.viaConnection(ctx, req, item.String("email_conn"), to, subject, message)
 	}
 	return a.bareSES(ctx, req, to, subject, message)

@@ -16,7 +16,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
@@ -264,23 +263,8 @@ func (Action) execute(ctx context.Context, req *sdk.Request) (*sdk.Result, error
 	return &sdk.Result{Summary: "put event " + eff.Outcome + " on bus " + bus, Effects: []sdk.Effect{eff}}, nil
 }
 
-var (
-	clientOnce sync.Once
-	ebClient   *eventbridge.Client
-	clientErr  error
-)
-
-func client(ctx context.Context) (*eventbridge.Client, error) {
-	clientOnce.Do(func() {
-		cfg, err := awsx.Config(ctx)
-		if err != nil {
-			clientErr = err
-			return
-		}
-		ebClient = eventbridge.NewFromConfig(cfg)
-	})
-	return ebClient, clientErr
-}
+// client returns the process's EventBridge client.
+var client = awsx.Lazy(func(cfg aws.Config) (*eventbridge.Client, error) { return eventbridge.NewFromConfig(cfg), nil })
 
 // fullCheck is the host's validation (declared fields, then Validate),
 // repeated by Execute so that nothing is sent for an invalid item even when

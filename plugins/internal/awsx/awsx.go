@@ -197,3 +197,24 @@ func Worded(err error) error {
 	}
 	return &wordedError{text: ErrorText(err)}
 }
+
+// Lazy returns a function that builds a value (a client, a set of clients)
+// from the process's AWS configuration on its first call and returns the
+// same value, or the same error, on every call after: clients are built once
+// per plugin process and reused.
+func Lazy[T any](build func(cfg aws.Config) (T, error)) func(ctx context.Context) (T, error) {
+	var (
+		once sync.Once
+		v    T
+		err  error
+	)
+	return func(ctx context.Context) (T, error) {
+		once.Do(func() {
+			var cfg aws.Config
+			if cfg, err = Config(ctx); err == nil {
+				v, err = build(cfg)
+			}
+		})
+		return v, err
+	}
+}

@@ -13,7 +13,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/big"
 	"slices"
 	"strings"
 
@@ -139,39 +138,10 @@ func check(id string, rec *value.Map, required, optional, allowedTypes []string,
 		return "", fmt.Errorf("Connection %s: %s not \"%s\"", id, typeErr, strings.ToLower(ts))
 	}
 	en, _ := rec.Get("enabled")
-	if !Truthy(en) {
+	if !value.Truthy(en) {
 		return "", fmt.Errorf("Connection %s: Not enabled", id)
 	}
 	return ts, nil
-}
-
-// Truthy is Python's truth test over the value model: None, False, "", zero
-// numbers and empty lists and maps are false.
-func Truthy(v any) bool {
-	switch t := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return t
-	case string:
-		return t != ""
-	case int64:
-		return t != 0
-	case int:
-		return t != 0
-	case float64:
-		return t != 0
-	case value.Decimal:
-		f, ok := new(big.Float).SetString(t.String())
-		return ok && f.Sign() != 0
-	case []any:
-		return len(t) > 0
-	case *value.Map:
-		return t.Len() > 0
-	case []byte:
-		return len(t) > 0
-	}
-	return true
 }
 
 // stringField returns field k of rec as a string: "" when absent or None,

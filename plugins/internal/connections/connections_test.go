@@ -168,15 +168,3 @@ func TestSMTPPasswordFromSSM(t *testing.T) {
 		t.Errorf("error = %q, want prefix %q", err, want)
 	}
 }
-
-func TestTruthy(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct {
-		v    any
-		want bool
-	}{{nil, false}, {"", false}, {"x", true}, {false, false}, {true, true}, {int64(0), false}, {[]any{}, false}, {[]any{1}, true}} {
-		if got := connections.Truthy(tc.v); got != tc.want {
-			t.Errorf("Truthy(%#v) = %v", tc.v, got)
-		}
-	}
-}

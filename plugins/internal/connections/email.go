@@ -149,7 +149,7 @@ func parseBool(v any) (bool, error) {
 		}
 		return false, fmt.Errorf("bad boolean %q", t)
 	case value.Decimal, int64, float64:
-		return Truthy(t), nil
+		return value.Truthy(t), nil
 	}
 	return false, fmt.Errorf("bad boolean")
 }

@@ -6,7 +6,6 @@ package snsaction
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
@@ -110,23 +109,8 @@ func (Action) execute(ctx context.Context, req *sdk.Request) (*sdk.Result, error
 	return &sdk.Result{Summary: "published message " + eff.Outcome + " to " + topic, Effects: []sdk.Effect{eff}}, nil
 }
 
-var (
-	clientOnce sync.Once
-	snsClient  *sns.Client
-	clientErr  error
-)
-
-func client(ctx context.Context) (*sns.Client, error) {
-	clientOnce.Do(func() {
-		cfg, err := awsx.Config(ctx)
-		if err != nil {
-			clientErr = err
-			return
-		}
-		snsClient = sns.NewFromConfig(cfg)
-	})
-	return snsClient, clientErr
-}
+// client returns the process's SNS client.
+var client = awsx.Lazy(func(cfg aws.Config) (*sns.Client, error) { return sns.NewFromConfig(cfg), nil })
 
 // messageText returns a string message as it is and anything else as
 // Python's json.dumps text (DynamoDB numbers as int or float, datetimes as

@@ -12,7 +12,6 @@ import (
 	"math"
 	"math/big"
 	"strings"
-	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -176,35 +175,19 @@ func (Action) execute(ctx context.Context, req *sdk.Request) (*sdk.Result, error
 // is rendered from its Python str() text.
 func renderIfTruthy(req *sdk.Request, key string) (string, error) {
 	v, _ := req.Item.Get(key)
-	if !truthy(v) {
+	if !value.Truthy(v) {
 		return "", nil
 	}
 	return req.Render(value.Str(v))
 }
 
-var (
-	clientOnce sync.Once
-	client     *sqs.Client
-	clientErr  error
-)
-
 // Client returns the process's SQS client, built once from awsx.Config.
 // Against a custom endpoint (an emulator) it skips the MD5 check of sent
 // messages, which emulators get wrong for de-duplicated FIFO sends.
-func Client(ctx context.Context) (*sqs.Client, error) {
-	clientOnce.Do(func() {
-		cfg, err := awsx.Config(ctx)
-		if err != nil {
-			clientErr = err
-			return
-		}
-		custom := awsx.EndpointOverridden(cfg, "SQS")
-		client = sqs.NewFromConfig(cfg, func(o *sqs.Options) {
-			o.DisableMessageChecksumValidation = custom
-		})
-	})
-	return client, clientErr
-}
+var Client = awsx.Lazy(func(cfg aws.Config) (*sqs.Client, error) {
+	custom := awsx.EndpointOverridden(cfg, "SQS")
+	return sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.DisableMessageChecksumValidation = custom }), nil
+})
 
 // QueueURL resolves queue as decision 0.7 says: a full http:// or https://
 // URL is used as it is; a value containing ".amazonaws.com/" gets
@@ -267,28 +250,6 @@ func MessageText(v any) (string, error) {
 		return s, nil
 	}
 	return value.EncodeJSON(v, value.EncodeOptions{DecimalAsNumber: true, DateTimeAsISO: true})
-}
-
-func truthy(v any) bool {
-	switch t := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return t
-	case string:
-		return t != ""
-	case int64:
-		return t != 0
-	case float64:
-		return t != 0
-	case value.Decimal:
-		return t.Float64() != 0
-	case *value.Map:
-		return t.Len() > 0
-	case []any:
-		return len(t) > 0
-	}
-	return true
 }
 
 // fullCheck is the host's validation (declared fields, then Validate),

@@ -5,9 +5,8 @@ package stateaction
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"sync"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -70,11 +69,11 @@ func check(req *sdk.Request) (string, float64, error) {
 		return "", 0, fmt.Errorf("Bad publisher: %v", err)
 	}
 	v, _ := req.Item.Get("value")
-	if err := checkAll(v, eng.Check); err != nil {
+	if err := sdk.CheckTemplates(v, sdk.RenderStructural, eng.Check); err != nil {
 		return "", 0, fmt.Errorf("Bad value: %v", err)
 	}
 	typ := ""
-	if t, ok := req.Item.Get("type"); ok && state.Truthy(t) {
+	if t, ok := req.Item.Get("type"); ok && value.Truthy(t) {
 		typ = value.Str(t)
 	}
 	if err := state.CheckType(typ); err != nil {
@@ -93,31 +92,6 @@ func publisher(req *sdk.Request) string {
 		return req.Item.String("publisher")
 	}
 	return DefaultPublisher
-}
-
-// checkAll calls check on every string in v, map keys included.
-func checkAll(v any, check func(string) error) error {
-	switch t := v.(type) {
-	case string:
-		return check(t)
-	case []any:
-		for _, e := range t {
-			if err := checkAll(e, check); err != nil {
-				return err
-			}
-		}
-	case *value.Map:
-		for _, k := range t.Keys() {
-			if err := check(k); err != nil {
-				return err
-			}
-			e, _ := t.Get(k)
-			if err := checkAll(e, check); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
 
 // Execute renders the item and writes it (spec 5). In a dry run it
@@ -196,31 +170,12 @@ func withClock(st *state.Store, now func() time.Time) *state.Store {
 	return &c
 }
 
-var (
-	storeOnce sync.Once
-	theStore  *state.Store
-	storeErr  error
-)
-
 // store returns the process's state store, built once from awsx.Config.
-func store(ctx context.Context) (*state.Store, error) {
-	storeOnce.Do(func() {
-		cfg, err := awsx.Config(ctx)
-		if err != nil {
-			storeErr = err
-			return
-		}
-		custom := awsx.EndpointOverridden(cfg, "DYNAMODB")
-		db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
-			o.DisableValidateResponseChecksum = custom
-		})
-		theStore = state.New(wordedDB{db}, wordedKMS{kms.NewFromConfig(cfg)})
-	})
-	if storeErr == nil && theStore == nil {
-		return nil, errors.New("state store unavailable")
-	}
-	return theStore, storeErr
-}
+var store = awsx.Lazy(func(cfg aws.Config) (*state.Store, error) {
+	custom := awsx.EndpointOverridden(cfg, "DYNAMODB")
+	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.DisableValidateResponseChecksum = custom })
+	return state.New(wordedDB{db}, wordedKMS{kms.NewFromConfig(cfg)}), nil
+})
 
 // fullCheck is the host's validation (declared fields, then Validate),
 // repeated by Execute so that nothing is sent for an invalid item even when
