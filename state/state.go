@@ -111,7 +111,6 @@ func ResolveTTL(ttl any, stateTTL, maxTTL string) (float64, error) {
 	return math.Min(secs, max), nil
 }
 
-
 // DynamoDBAPI is the part of the DynamoDB client the Store uses.
 type DynamoDBAPI interface {
 	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
