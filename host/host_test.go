@@ -509,3 +509,29 @@ func TestImportStateBeforeRendering(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestDescribeCachedByChecksum: a second listing of unchanged binaries
+// starts nothing; here the host is already shut down, so only the cache
+// (keyed by each binary's SHA-256) can answer.
+func TestDescribeCachedByChecksum(t *testing.T) {
+	t.Parallel()
+	dir := pluginDir(t, "log")
+	h, _ := newHost(t, host.Config{PluginPath: []string{dir}})
+	first := h.Plugins(context.Background())
+	if len(first) != 1 || first[0].Err != nil {
+		t.Fatalf("first listing: %+v", first)
+	}
+	if err := h.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	second := h.Plugins(context.Background())
+	if len(second) != 1 || second[0].Err != nil || second[0].Description.Type != "log" {
+		t.Fatalf("second listing after shutdown: %+v", second)
+	}
+	// A changed binary is a cache miss, and a closed host cannot start it.
+	tamper(t, filepath.Join(dir, "lava-action-log"))
+	third := h.Plugins(context.Background())
+	if len(third) != 1 || !errors.Is(third[0].Err, host.ErrHostClosed) {
+		t.Fatalf("listing of a changed binary: %+v", third)
+	}
+}
