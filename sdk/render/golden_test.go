@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -106,21 +107,23 @@ func readJSON(t testing.TB, name string, into any) {
 	}
 }
 
+// caseFiles lists testdata/cases*.json; each has its golden*.json.
+func caseFiles(t testing.TB) []string {
+	t.Helper()
+	names, err := filepath.Glob(filepath.Join("testdata", "cases*.json"))
+	if err != nil || len(names) == 0 {
+		t.Fatalf("no testdata/cases*.json: %v", err)
+	}
+	for i, n := range names {
+		names[i] = filepath.Base(n)
+	}
+	return names
+}
+
 func TestGolden(t *testing.T) {
 	t.Parallel()
-	var cases caseFile
-	readJSON(t, "cases.json", &cases)
-	var golden struct {
-		Cases []goldenRow `json:"cases"`
-	}
-	readJSON(t, "golden.json", &golden)
 	var known []knownDiff
 	readJSON(t, "known_differences.json", &known)
-
-	want := map[string]goldenRow{}
-	for _, g := range golden.Cases {
-		want[g.ID] = g
-	}
 	isKnown := map[string]string{}
 	for _, k := range known {
 		if k.Reason == "" {
@@ -128,16 +131,45 @@ func TestGolden(t *testing.T) {
 		}
 		isKnown[k.ID] = k.Reason
 	}
+	seen := map[string]bool{}
+	for _, name := range caseFiles(t) {
+		for _, id := range goldenFile(t, name, isKnown) {
+			if seen[id] {
+				t.Errorf("case id %s appears twice", id)
+			}
+			seen[id] = true
+		}
+	}
+	for id := range isKnown {
+		if !seen[id] {
+			t.Errorf("known difference %s is not a golden case", id)
+		}
+	}
+}
+
+// goldenFile checks one cases file against its goldens and returns its ids.
+func goldenFile(t *testing.T, name string, isKnown map[string]string) []string {
+	var cases caseFile
+	readJSON(t, name, &cases)
+	goldenName := "golden" + strings.TrimPrefix(name, "cases")
+	var golden struct {
+		Cases []goldenRow `json:"cases"`
+	}
+	readJSON(t, goldenName, &golden)
+	want := map[string]goldenRow{}
+	for _, g := range golden.Cases {
+		want[g.ID] = g
+	}
 
 	eng := New()
-	total := 0
+	var ids []string
 	for _, g := range cases.Groups {
 		for _, c := range g.Cases {
-			total++
+			ids = append(ids, c.ID)
 			c := c
 			row, ok := want[c.ID]
 			if !ok {
-				t.Errorf("%s: no golden row; run python3 sdk/render/testdata/gen_golden.py", c.ID)
+				t.Errorf("%s: no golden row in %s; run python3 sdk/render/testdata/gen_golden.py", c.ID, goldenName)
 				continue
 			}
 			t.Run(g.Name+"/"+c.ID, func(t *testing.T) {
@@ -167,12 +199,8 @@ func TestGolden(t *testing.T) {
 			})
 		}
 	}
-	for id := range isKnown {
-		if _, ok := want[id]; !ok {
-			t.Errorf("known difference %s is not a golden case", id)
-		}
+	if len(ids) != len(golden.Cases) {
+		t.Errorf("%s has %d cases, %s %d: regenerate the goldens", name, len(ids), goldenName, len(golden.Cases))
 	}
-	if total != len(golden.Cases) {
-		t.Errorf("cases.json has %d cases, golden.json %d: regenerate the goldens", total, len(golden.Cases))
-	}
+	return ids
 }

@@ -99,8 +99,10 @@ def render(src, ctx, result_name):
         return {"err": str(e), "type": type(e).__name__}
 
 
-def main():
-    with open(os.path.join(HERE, "cases.json"), encoding="utf-8") as f:
+def generate(cases_name):
+    """Render every case of one cases*.json file into its golden*.json."""
+    golden_name = "golden" + cases_name[len("cases"):]
+    with open(os.path.join(HERE, cases_name), encoding="utf-8") as f:
         spec = json.load(f)
     ctx = spec["context"]
     out = {
@@ -110,20 +112,29 @@ def main():
         "dateutil": dateutil.__version__,
         "cases": [],
     }
-    seen = set()
     for group in spec["groups"]:
         for case in group["cases"]:
             cid = case["id"]
-            if cid in seen:
+            if cid in SEEN:
                 sys.exit(f"duplicate case id {cid}")
-            seen.add(cid)
+            SEEN.add(cid)
             row = {"id": cid, "group": group["name"]}
             row.update(render(case["tpl"], ctx, case.get("result", "success")))
             out["cases"].append(row)
-    with open(os.path.join(HERE, "golden.json"), "w", encoding="utf-8") as f:
+    with open(os.path.join(HERE, golden_name), "w", encoding="utf-8") as f:
         json.dump(out, f, indent=1, ensure_ascii=False)
         f.write("\n")
-    print(f"wrote {len(out['cases'])} cases to golden.json")
+    print(f"wrote {len(out['cases'])} cases to {golden_name}")
+
+
+SEEN = set()
+
+
+def main():
+    """Each testdata/cases<suffix>.json gives testdata/golden<suffix>.json."""
+    names = sorted(n for n in os.listdir(HERE) if n.startswith("cases") and n.endswith(".json"))
+    for name in names:
+        generate(name)
 
 
 if __name__ == "__main__":
