@@ -1,0 +1,87 @@
+// Package trust checks that a plugin directory and the plugin executables
+// in it can be trusted before the host runs them, as sshd's StrictModes
+// does for a user's key files: neither may be writable by group or others,
+// each must be owned by root or by the user running the host, and a plugin
+// reached through a symbolic link must resolve inside its directory.
+package trust
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// ErrUntrusted marks a plugin directory or executable refused by a check.
+var ErrUntrusted = errors.New("untrusted plugin path")
+
+// CheckDir checks a plugin directory: its real path (symbolic links
+// resolved) must be a directory owned by root or the current user and not
+// writable by group or others. It returns the real path.
+func CheckDir(dir string) (string, error) {
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return "", fmt.Errorf("%w: plugin directory %s: %w", ErrUntrusted, dir, err)
+	}
+	fi, err := os.Stat(real)
+	if err != nil {
+		return "", fmt.Errorf("%w: plugin directory %s: %w", ErrUntrusted, dir, err)
+	}
+	if !fi.IsDir() {
+		return "", fmt.Errorf("%w: plugin directory %s is not a directory", ErrUntrusted, dir)
+	}
+	if err := checkInfo("plugin directory", real, fi); err != nil {
+		return "", err
+	}
+	return real, nil
+}
+
+// CheckPlugin checks the plugin executable at path, found in directory dir:
+// the directory passes CheckDir, path resolves to a regular file inside the
+// directory's real path, and that file is owned by root or the current user
+// and not writable by group or others. It returns the file's real path.
+func CheckPlugin(dir, path string) (string, error) {
+	realDir, err := CheckDir(dir)
+	if err != nil {
+		return "", err
+	}
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return "", fmt.Errorf("%w: plugin %s: %w", ErrUntrusted, path, err)
+	}
+	if !Inside(realDir, real) {
+		return "", fmt.Errorf("%w: plugin %s resolves to %s, outside its directory %s", ErrUntrusted, path, real, realDir)
+	}
+	fi, err := os.Stat(real)
+	if err != nil {
+		return "", fmt.Errorf("%w: plugin %s: %w", ErrUntrusted, path, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return "", fmt.Errorf("%w: plugin %s is not a regular file", ErrUntrusted, path)
+	}
+	if err := checkInfo("plugin", real, fi); err != nil {
+		return "", err
+	}
+	return real, nil
+}
+
+// Inside reports whether path is dir or lies below it. Both must be clean
+// absolute paths with symbolic links resolved.
+func Inside(dir, path string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+}
+
+// checkInfo applies the mode and owner rules to one file or directory.
+func checkInfo(what, path string, fi os.FileInfo) error {
+	if perm := fi.Mode().Perm(); perm&0o022 != 0 {
+		return fmt.Errorf("%w: %s %s is writable by group or others (mode %s); run chmod go-w on it, or pass --insecure-plugin-path",
+			ErrUntrusted, what, path, fi.Mode())
+	}
+	if uid, ok := owner(fi); ok && uid != 0 && uid != os.Geteuid() {
+		return fmt.Errorf("%w: %s %s is owned by uid %d, neither root nor the current user (uid %d)",
+			ErrUntrusted, what, path, uid, os.Geteuid())
+	}
+	return nil
+}
