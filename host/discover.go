@@ -1,14 +1,13 @@
 package host
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/lava-actions/lava-actions/host/lockfile"
 )
 
 // ExecutablePrefix starts the file name of every plugin executable:
@@ -49,12 +48,30 @@ func DefaultPath() []string {
 }
 
 // Discover scans dirs in order for files named lava-action-<type>. The first
-// match of a type wins; later ones are listed in Shadows. Missing
-// directories are skipped; a file that is not executable is reported as a
-// problem and not used.
+// match of a type wins; later ones are listed in Shadows. A directory named
+// twice (also through a symbolic link, a trailing slash or a relative path)
+// is scanned once, and a later entry that is the same file as the one used
+// (a link to it) is not a shadow. Missing directories are skipped; a file
+// that is not executable is reported as a problem and not used.
 func Discover(dirs []string) (found []Candidate, problems []error) {
 	index := map[string]int{}
+	used := map[string]string{} // type -> real path of the file used
+	seen := map[string]bool{}   // real directories scanned
 	for _, dir := range dirs {
+		realDir, err := filepath.EvalSymlinks(dir)
+		if err == nil {
+			realDir, err = filepath.Abs(realDir)
+		}
+		if err != nil {
+			if !os.IsNotExist(err) {
+				problems = append(problems, fmt.Errorf("plugin directory %s: %w", dir, err))
+			}
+			continue
+		}
+		if seen[realDir] {
+			continue
+		}
+		seen[realDir] = true
 		entries, err := os.ReadDir(dir)
 		if err != nil {
 			if !os.IsNotExist(err) {
@@ -86,28 +103,37 @@ func Discover(dirs []string) (found []Candidate, problems []error) {
 				problems = append(problems, fmt.Errorf("plugin %s: not executable", path))
 				continue
 			}
+			real, err := filepath.EvalSymlinks(path)
+			if err != nil {
+				real = path
+			}
 			if i, ok := index[typ]; ok {
-				found[i].Shadows = append(found[i].Shadows, path)
+				if real != used[typ] && !slices.Contains(found[i].Shadows, path) {
+					found[i].Shadows = append(found[i].Shadows, path)
+				}
 				continue
 			}
 			index[typ] = len(found)
-			found = append(found, Candidate{Type: typ, Path: path, Dir: dir})
+			used[typ] = real
+			found = append(found, Candidate{Type: typ, Path: path, Dir: filepath.Clean(dir)})
 		}
 	}
 	slices.SortFunc(found, func(a, b Candidate) int { return strings.Compare(a.Type, b.Type) })
 	return found, problems
 }
 
-// FileSHA256 returns the hex SHA-256 of a file.
-func FileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
+// FileSHA256 returns the hex SHA-256 of a file (lockfile.Sum).
+func FileSHA256(path string) (string, error) { return lockfile.Sum(path) }
+
+// firstTimeLocked reports whether the plugin path warning key is new, so
+// that rescans do not repeat it. h.mu must be held.
+func (h *Host) firstTimeLocked(key string) bool {
+	if h.warned[key] {
+		return false
 	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
+	if h.warned == nil {
+		h.warned = map[string]bool{}
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	h.warned[key] = true
+	return true
 }

@@ -58,6 +58,12 @@ type Config struct {
 	// whose path resolves outside that directory. The binary is hashed afresh
 	// on every start.
 	Verify bool
+	// InsecurePluginPath turns off the plugin-path trust checks (package
+	// trust), which are on by default: without it a plugin whose directory
+	// or executable is writable by group or others, or owned by a user other
+	// than root or the current one, or which is a symbolic link out of its
+	// directory, is refused when it would start. New logs a warning when set.
+	InsecurePluginPath bool
 	// ImportState, when set, is called with each run's prepared job before
 	// anything is rendered, to fill the job's declared state map from the
 	// state table (spec 2.5); state.Store.Import is such a function. Its
@@ -82,6 +88,7 @@ type Host struct {
 	problems  []error
 	instances map[string]*instance
 	descBySum map[string]sdk.Description
+	warned    map[string]bool // plugin path warnings already logged
 }
 
 // New returns a host that has scanned its plugin path. No plugin starts yet.
@@ -109,6 +116,9 @@ func New(cfg Config) (*Host, error) {
 		return nil, fmt.Errorf("create plugin socket directory: %w", err)
 	}
 	h := &Host{cfg: cfg, log: cfg.Logger, sockDir: dir, instances: map[string]*instance{}, descBySum: map[string]sdk.Description{}}
+	if cfg.InsecurePluginPath {
+		h.log.Warn("plugin-path trust checks are off (insecure plugin path): plugins in directories others can write will run")
+	}
 	h.Rescan()
 	return h, nil
 }
@@ -123,12 +133,16 @@ func (h *Host) Rescan() {
 	for _, c := range found {
 		h.found[c.Type] = c
 		for _, s := range c.Shadows {
-			h.log.Warn("plugin shadowed by an earlier one on the plugin path", "type", c.Type, "used", c.Path, "ignored", s)
+			if h.firstTimeLocked("shadow\x00" + c.Path + "\x00" + s) {
+				h.log.Warn("plugin shadowed by an earlier one on the plugin path", "type", c.Type, "used", c.Path, "ignored", s)
+			}
 		}
 	}
 	h.problems = problems
 	for _, p := range problems {
-		h.log.Warn("plugin path problem", "error", p)
+		if h.firstTimeLocked("problem\x00" + p.Error()) {
+			h.log.Warn("plugin path problem", "error", p)
+		}
 	}
 }
 

@@ -347,12 +347,8 @@ func TestBadPlugins(t *testing.T) {
 	write("quits", "#!/bin/sh\necho 'I refuse' >&2\nexit 1\n", 0o755)
 	write("noexec", "#!/bin/sh\nexit 0\n", 0o644)
 	write("silent", "#!/bin/sh\nsleep 30\n", 0o755)
-	if err := os.Symlink(filepath.Join(binDir, "lava-action-proto2"), filepath.Join(dir, "lava-action-proto2")); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(filepath.Join(binDir, "lava-action-log"), filepath.Join(dir, "lava-action-notlog")); err != nil {
-		t.Fatal(err)
-	}
+	copyPlugin(t, "proto2", filepath.Join(dir, "lava-action-proto2"))
+	copyPlugin(t, "log", filepath.Join(dir, "lava-action-notlog"))
 	h, _ := newHost(t, host.Config{PluginPath: []string{dir}, StartTimeout: time.Second})
 	cases := map[string]string{
 		"garbage": `not a lava-actions plugin: it printed "hello this is not a plugin" instead of the go-plugin handshake`,
@@ -384,9 +380,7 @@ func TestBadPlugins(t *testing.T) {
 func TestShadowingFirstWins(t *testing.T) {
 	t.Parallel()
 	other := t.TempDir()
-	if err := os.Symlink(filepath.Join(binDir, "lava-action-log"), filepath.Join(other, "lava-action-log")); err != nil {
-		t.Fatal(err)
-	}
+	copyPlugin(t, "log", filepath.Join(other, "lava-action-log"))
 	h, sink := newHost(t, host.Config{PluginPath: []string{binDir, other}})
 	for _, c := range h.Candidates() {
 		if c.Type == "log" {

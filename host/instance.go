@@ -131,16 +131,12 @@ func (in *instance) failedLocked() {
 
 func (in *instance) startLocked(ctx context.Context) (*proc, error) {
 	cfg := in.h.cfg
-	var secure *plugin.SecureConfig
-	if cfg.Verify {
-		sc, warnings, err := in.h.verify(in.typ, in.path)
-		for _, w := range warnings {
-			in.h.log.Warn("plugin permissions", "plugin", in.typ, "warning", w)
-		}
-		if err != nil {
-			return nil, &PluginError{Type: in.typ, Path: in.path, Kind: KindIntegrity, Err: err}
-		}
-		secure = sc
+	secure, warnings, err := in.h.admit(in.typ, in.path)
+	for _, w := range warnings {
+		in.h.log.Warn("plugin permissions", "plugin", in.typ, "warning", w)
+	}
+	if err != nil {
+		return nil, &PluginError{Type: in.typ, Path: in.path, Kind: KindIntegrity, Err: err}
 	}
 	cmd := exec.Command(in.path)
 	cmd.Env = in.h.pluginEnv()

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/lava-actions/lava-actions/host"
+	"github.com/lava-actions/lava-actions/host/lockfile"
 	"github.com/lava-actions/lava-actions/sdk/value"
 )
 
@@ -54,7 +55,7 @@ func tamper(t *testing.T, path string) {
 func wantIntegrityError(t *testing.T, err error, text string) {
 	t.Helper()
 	var pe *host.PluginError
-	if !errors.As(err, &pe) || pe.Kind != host.KindIntegrity || !errors.Is(err, host.ErrIntegrity) {
+	if !errors.As(err, &pe) || pe.Kind != host.KindIntegrity || !errors.Is(err, host.ErrIntegrity) && !errors.Is(err, host.ErrUntrusted) {
 		t.Fatalf("err = %v, want an integrity PluginError", err)
 	}
 	if !strings.Contains(err.Error(), text) {
@@ -65,7 +66,7 @@ func wantIntegrityError(t *testing.T, err error, text string) {
 func TestVerifyAcceptsLockedPlugins(t *testing.T) {
 	t.Parallel()
 	dir := pluginDir(t, "log", "misbehave")
-	lock, err := host.WriteLock(dir)
+	lock, _, err := host.WriteLock(dir, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +82,7 @@ func TestVerifyAcceptsLockedPlugins(t *testing.T) {
 func TestVerifyHashesEveryStart(t *testing.T) {
 	t.Parallel()
 	dir := pluginDir(t, "misbehave")
-	if _, err := host.WriteLock(dir); err != nil {
+	if _, _, err := host.WriteLock(dir, false); err != nil {
 		t.Fatal(err)
 	}
 	h, _ := newHost(t, host.Config{PluginPath: []string{dir}, Verify: true})
@@ -109,7 +110,7 @@ func TestVerifyRefuses(t *testing.T) {
 		},
 		"not in lock": {
 			setup: func(t *testing.T, dir string) {
-				os.WriteFile(filepath.Join(dir, host.LockFileName), []byte(strings.Repeat("0", 64)+"  lava-action-other\n"), 0o644)
+				os.WriteFile(filepath.Join(dir, lockfile.FileName), []byte(strings.Repeat("0", 64)+"  lava-action-other\n"), 0o644)
 			},
 			want: "lava-action-log is not in the lock file",
 		},
@@ -120,10 +121,10 @@ func TestVerifyRefuses(t *testing.T) {
 					t.Fatal(err)
 				}
 			},
-			want: "outside the plugin directory",
+			want: "outside its directory",
 		},
 		"no lock file": {
-			setup: func(t *testing.T, dir string) { os.Remove(filepath.Join(dir, host.LockFileName)) },
+			setup: func(t *testing.T, dir string) { os.Remove(filepath.Join(dir, lockfile.FileName)) },
 			want:  "no lava-actions.lock or SHA256SUMS",
 		},
 	}
@@ -131,7 +132,7 @@ func TestVerifyRefuses(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			dir := pluginDir(t, "log")
-			if _, err := host.WriteLock(dir); err != nil {
+			if _, _, err := host.WriteLock(dir, false); err != nil {
 				t.Fatal(err)
 			}
 			tc.setup(t, dir)
@@ -145,20 +146,91 @@ func TestVerifyRefuses(t *testing.T) {
 	}
 }
 
-func TestVerifyReportsWritablePlugins(t *testing.T) {
+func TestInsecureVerifyReportsWritablePlugins(t *testing.T) {
 	t.Parallel()
 	dir := pluginDir(t, "log")
-	if _, err := host.WriteLock(dir); err != nil {
+	if _, _, err := host.WriteLock(dir, false); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Chmod(filepath.Join(dir, "lava-action-log"), 0o777); err != nil {
 		t.Fatal(err)
 	}
-	h, sink := newHost(t, host.Config{PluginPath: []string{dir}, Verify: true})
+	h, sink := newHost(t, host.Config{PluginPath: []string{dir}, Verify: true, InsecurePluginPath: true})
 	if err := h.Start(context.Background(), "log"); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(sink.String(), "writable by group or others") {
-		t.Errorf("loose permissions not reported: %s", sink)
+	for _, want := range []string{"trust checks are off", "writable by group or others (mode -rwxrwxrwx)"} {
+		if !strings.Contains(sink.String(), want) {
+			t.Errorf("log lacks %q: %s", want, sink)
+		}
+	}
+}
+
+// TestTrustByDefault checks that a host, with no option set, refuses a
+// plugin its user cannot trust, and that InsecurePluginPath lets it run.
+func TestTrustByDefault(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name     string
+		setup    func(t *testing.T, dir string)
+		want     string
+		needRoot bool
+	}{
+		{name: "world-writable directory", want: "is writable by group or others (mode drwxrwxrwx)", setup: func(t *testing.T, dir string) {
+			must(t, os.Chmod(dir, 0o777))
+		}},
+		{name: "group-writable binary", want: "lava-action-log is writable by group or others (mode -rwxrwxr-x)", setup: func(t *testing.T, dir string) {
+			must(t, os.Chmod(filepath.Join(dir, "lava-action-log"), 0o775))
+		}},
+		{name: "binary of another user", needRoot: true, want: "owned by uid 65534", setup: func(t *testing.T, dir string) {
+			must(t, os.Chown(filepath.Join(dir, "lava-action-log"), 65534, -1))
+		}},
+		{name: "directory of another user", needRoot: true, want: "owned by uid 65534", setup: func(t *testing.T, dir string) {
+			must(t, os.Chown(dir, 65534, -1))
+		}},
+		{name: "symlink out of the directory", want: "outside its directory", setup: func(t *testing.T, dir string) {
+			must(t, os.Remove(filepath.Join(dir, "lava-action-log")))
+			must(t, os.Symlink(filepath.Join(binDir, "lava-action-log"), filepath.Join(dir, "lava-action-log")))
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if tc.needRoot && os.Geteuid() != 0 {
+				t.Skip("needs root to chown")
+			}
+			dir := pluginDir(t, "log")
+			tc.setup(t, dir)
+			h, _ := newHost(t, host.Config{PluginPath: []string{dir}})
+			_, err := run(t, h, value.NewMap("action", "log", "message", "x"))
+			wantIntegrityError(t, err, tc.want)
+			if !errors.Is(err, host.ErrUntrusted) || !strings.HasPrefix(err.Error(), "on_success action: log: ") {
+				t.Errorf("err = %q", err)
+			}
+			if err := h.Start(context.Background(), "log"); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Start: %v", err)
+			}
+			if _, _, err := host.WriteLock(dir, false); !errors.Is(err, host.ErrUntrusted) {
+				t.Errorf("WriteLock: %v", err)
+			}
+			if _, err := os.Stat(filepath.Join(dir, lockfile.FileName)); !os.IsNotExist(err) {
+				t.Errorf("a lock file was written: %v", err)
+			}
+			// Turned off, the plugin runs.
+			insecure, sink := newHost(t, host.Config{PluginPath: []string{dir}, InsecurePluginPath: true})
+			if _, err := run(t, insecure, value.NewMap("action", "log", "message", "x")); err != nil {
+				t.Errorf("insecure run: %v", err)
+			}
+			if !strings.Contains(sink.String(), "trust checks are off") {
+				t.Errorf("no warning: %s", sink)
+			}
+		})
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -16,6 +16,10 @@ import (
 // ErrUntrusted marks a plugin directory or executable refused by a check.
 var ErrUntrusted = errors.New("untrusted plugin path")
 
+// ErrOutside marks, with ErrUntrusted, a plugin whose path resolves outside
+// its plugin directory.
+var ErrOutside = errors.New("outside its directory")
+
 // CheckDir checks a plugin directory: its real path (symbolic links
 // resolved) must be a directory owned by root or the current user and not
 // writable by group or others. It returns the real path.
@@ -51,7 +55,7 @@ func CheckPlugin(dir, path string) (string, error) {
 		return "", fmt.Errorf("%w: plugin %s: %w", ErrUntrusted, path, err)
 	}
 	if !Inside(realDir, real) {
-		return "", fmt.Errorf("%w: plugin %s resolves to %s, outside its directory %s", ErrUntrusted, path, real, realDir)
+		return "", fmt.Errorf("%w: plugin %s resolves to %s, %w %s", ErrUntrusted, path, real, ErrOutside, realDir)
 	}
 	fi, err := os.Stat(real)
 	if err != nil {
