@@ -2,12 +2,14 @@ package host_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/lava-actions/lava-actions/host"
+	"github.com/lava-actions/lava-actions/host/deadletter"
 	"github.com/lava-actions/lava-actions/sdk/value"
 )
 
@@ -39,7 +41,7 @@ func TestDeadLetterAndReplay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if dl.Index != 1 || dl.Type != "misbehave" || dl.Trigger != host.OnSuccess {
+	if dl.Index != 1 || dl.Type != "misbehave" || dl.Trigger != string(host.OnSuccess) {
 		t.Errorf("dead letter = %+v", dl)
 	}
 	// Still broken: replay fails the same way.
@@ -48,6 +50,10 @@ func TestDeadLetterAndReplay(t *testing.T) {
 	}
 	if err := os.WriteFile(flag, nil, 0o644); err != nil {
 		t.Fatal(err)
+	}
+	rep, err = h.ReplayDryRun(context.Background(), dl)
+	if err != nil || len(rep.Actions) != 1 || rep.Actions[0].Status != host.StatusPreview || !rep.DryRun {
+		t.Fatalf("dry-run replay: %+v, %v", rep, err)
 	}
 	rep, err = h.Replay(context.Background(), dl)
 	if err != nil {
@@ -75,5 +81,19 @@ func TestDeadLetterKeepsContextTypes(t *testing.T) {
 	}
 	if !strings.Contains(string(dl.Realm), `"n": 1.50`) || !strings.Contains(string(dl.Job), `"ts_start": "2024-03-01T10:00:00+11:00"`) {
 		t.Errorf("context not kept exactly:\nrealm %s\njob %s", dl.Realm, dl.Job)
+	}
+}
+
+// TestReplayRefusesMismatchedType checks that Replay itself, not only
+// deadletter.Read, refuses a letter whose item is another action type.
+func TestReplayRefusesMismatchedType(t *testing.T) {
+	t.Parallel()
+	h, _ := newHost(t, host.Config{})
+	l := &deadletter.Letter{Trigger: "on_fail", Type: "log", Item: json.RawMessage(`{"action":"misbehave","mode":"pid"}`),
+		Job: json.RawMessage(`{"job_id":"j"}`), Realm: json.RawMessage(`{}`), Result: json.RawMessage(`{}`)}
+	for _, replay := range []func(context.Context, *deadletter.Letter) (*host.Report, error){h.Replay, h.ReplayDryRun} {
+		if _, err := replay(context.Background(), l); err == nil || !strings.Contains(err.Error(), `its type is "log" but its item's action is "misbehave"`) {
+			t.Errorf("err = %v", err)
+		}
 	}
 }

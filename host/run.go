@@ -143,7 +143,7 @@ func (h *Host) run(ctx context.Context, trigger Trigger, job, realm, result *val
 	if err != nil {
 		var ae *ActionError
 		if errors.As(err, &ae) && ae.Index >= 0 && ae.Index < len(rep.Actions) {
-			rep.Actions[ae.Index].Status = StatusFailed
+			// Nothing ran: the invalid item is not-run too, with its error.
 			rep.Actions[ae.Index].Error = err.Error()
 		}
 		rep.Error = err.Error()

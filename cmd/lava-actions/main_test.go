@@ -326,7 +326,7 @@ func TestRunJSON(t *testing.T) {
 		{"ok", runArgs("success", "job-two.json", "realm.json", "--output", "json"), 0, "job", []string{"ok", "ok"}, ""},
 		{"realm", runArgs("success", "job.json", "realm-a01.json", "-o", "json"), 0, "realm", []string{"ok"}, ""},
 		{"invalid", runArgs("success", "job-a13.json", "realm.json", "-o", "json"), 2, "job",
-			[]string{"not-run", "failed", "not-run"}, "on_success action: log: Missing keys: message"},
+			[]string{"not-run", "not-run", "not-run"}, "on_success action: log: Missing keys: message"},
 		{"dry run", []string{"render", "--on", "success", "--job", "testdata/job-two.json", "--realm", "testdata/realm.json", "-o", "json"},
 			0, "job", []string{"dry-run", "dry-run"}, ""},
 	}
