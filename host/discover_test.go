@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/lava-actions/lava-actions/host"
+	"github.com/lava-actions/lava-actions/sdk/value"
 )
 
 // copyPlugin copies the test plugin lava-action-<name> to path (mode 0755).
@@ -85,6 +86,31 @@ func TestShadowWarnsOnce(t *testing.T) {
 	for _, p := range []string{filepath.Join(dir, "lava-action-log"), filepath.Join(other, "lava-action-log")} {
 		if !strings.Contains(logs, p) {
 			t.Errorf("warning does not name %s:\n%s", p, logs)
+		}
+	}
+}
+
+// TestNoGracefulExitWarningForNonPlugin checks that refusing an executable
+// that is no plugin says why once, without go-plugin's "failed to exit
+// gracefully" warning for a process that never had a connection.
+func TestNoGracefulExitWarningForNonPlugin(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for name, text := range map[string]string{
+		"garbage": "#!/bin/sh\necho hello this is not a plugin\nsleep 5\n",
+		"quits":   "#!/bin/sh\necho 'I refuse' >&2\nexit 1\n",
+	} {
+		must(t, os.WriteFile(filepath.Join(dir, "lava-action-"+name), []byte(text), 0o755))
+	}
+	h, sink := newHost(t, host.Config{PluginPath: []string{dir}})
+	for _, typ := range []string{"garbage", "quits"} {
+		if _, err := run(t, h, value.NewMap("action", typ)); err == nil || !strings.Contains(err.Error(), "not a lava-actions plugin") {
+			t.Errorf("%s: err = %v", typ, err)
+		}
+	}
+	for _, line := range strings.Split(sink.String(), "\n") {
+		if strings.Contains(line, "failed to exit gracefully") && !strings.Contains(line, `"level":"DEBUG"`) {
+			t.Errorf("spurious warning: %s", line)
 		}
 	}
 }

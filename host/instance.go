@@ -143,13 +143,14 @@ func (in *instance) startLocked(ctx context.Context) (*proc, error) {
 	setProcAttrs(cmd)
 	tail := newTailBuffer(16 << 10)
 	log := in.h.log.With("action", in.typ)
+	hl := &killLog{Logger: newHCLog(log, "")}
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  wire.Handshake,
 		Plugins:          plugin.PluginSet{wire.PluginName: clientPlugin{}},
 		Cmd:              cmd,
 		SkipHostEnv:      true,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
-		Logger:           newHCLog(log, ""),
+		Logger:           hl,
 		Stderr:           tail,
 		SyncStdout:       &lineLogger{log: log, msg: "plugin wrote to stdout"},
 		SyncStderr:       io.MultiWriter(tail, &lineLogger{log: log, msg: "plugin wrote to stderr"}),
@@ -160,6 +161,7 @@ func (in *instance) startLocked(ctx context.Context) (*proc, error) {
 	})
 	fail := func(kind PluginErrorKind, err error) (*proc, error) {
 		killGroup(cmd) // first: a child holding the pipes would stall Kill
+		hl.killing.Store(true)
 		client.Kill()
 		return nil, &PluginError{Type: in.typ, Path: in.path, Kind: kind, Err: err, StderrTail: tail.String()}
 	}
