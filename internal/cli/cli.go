@@ -26,29 +26,41 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// Exit codes of the lava-actions command.
+// Exit codes of the lava-actions command. README.md and --help show the
+// same table (exitCodesHelp).
 const (
 	// ExitOK means success: every action of the chosen list ran (or there
 	// was nothing to run).
 	ExitOK = 0
 	// ExitFailed means an action failed (or a plugin could not run it);
-	// earlier actions of the list have run.
+	// earlier actions of the list have run. For the other commands: the
+	// operation failed (an AWS error, a failed plugin check).
 	ExitFailed = 1
-	// ExitBadInput means bad input: bad flags, an unreadable or malformed
-	// file, or an action list that failed validation. Nothing ran.
+	// ExitBadInput means nothing ran: bad flags or flag values, an
+	// unreadable or malformed file, an action list that failed validation,
+	// a plugin refused by the trust or integrity checks, a dead letter
+	// refused by replay, or serve unable to listen.
 	ExitBadInput = 2
 	// ExitInternal means an internal error of the command itself.
 	ExitInternal = 3
+	// ExitNotFound means the item asked for does not exist (state get).
+	ExitNotFound = 4
 	// ExitInterrupted means SIGINT or SIGTERM cancelled the command.
 	ExitInterrupted = 130
 )
 
 const exitCodesHelp = `Exit codes:
   0    ok: the list ran (or there was nothing to run)
-  1    an action failed, or a plugin could not run it; earlier actions ran
-  2    bad input: bad flags, unreadable or malformed JSON (reported as
-       FILE:LINE:COL: message), or the list failed validation; nothing ran
+  1    an action failed, or a plugin could not run it; earlier actions ran.
+       Other commands: the operation failed (AWS error, plugins verify
+       found a problem, a plugin could not describe itself)
+  2    bad input, nothing ran: bad flags or flag values, unreadable or
+       malformed JSON (reported as FILE:LINE:COL: message), a list that
+       failed validation, a plugin refused by the plugin-path trust or
+       integrity checks, a dead letter refused by replay, serve unable to
+       listen on --listen
   3    internal error
+  4    not found: state get of an item that does not exist
   130  interrupted by SIGINT or SIGTERM (the host is drained first)`
 
 // shutdownGrace bounds the drain of the host before the command exits.
@@ -86,27 +98,69 @@ func safely(stderr io.Writer, f func() int) (code int) {
 // execute builds the command tree, runs it and maps its error to an exit
 // code, printing the error on stderr.
 func execute(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	env := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	out := &countingWriter{w: stdout}
+	env := &env{stdin: stdin, stdout: out, stderr: stderr}
 	root := newRoot(env)
 	root.SetArgs(args)
 	root.SetIn(stdin)
-	root.SetOut(stdout)
+	root.SetOut(out)
 	root.SetErr(stderr)
 	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return ExitOK
 	}
 	code := exitCode(err, env.ran)
+	if ctx.Err() != nil {
+		code = ExitInterrupted
+	}
 	if !errors.Is(err, errReported) {
 		fmt.Fprintf(stderr, "lava-actions: %s\n", err)
 		if code == ExitBadInput && !env.ran {
 			fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
 		}
 	}
-	if ctx.Err() != nil {
-		return ExitInterrupted
+	// With -o json, stdout always holds one JSON object, also when the
+	// command failed before it printed anything.
+	if wantsJSON(args) && out.n == 0 {
+		writeJSON(out, errorJSON{Error: oneLine(err.Error()), ExitCode: code})
 	}
 	return code
+}
+
+// errorJSON is what -o json prints for a failure that has no report.
+type errorJSON struct {
+	Error    string `json:"error"`
+	ExitCode int    `json:"exit_code"`
+}
+
+// wantsJSON reports whether args ask for -o json / --output json, as far
+// as can be told without parsing (the flags may be what failed to parse).
+func wantsJSON(args []string) bool {
+	for i, a := range args {
+		switch {
+		case a == "--":
+			return false
+		case a == "-o" || a == "--output":
+			if i+1 < len(args) && args[i+1] == "json" {
+				return true
+			}
+		case a == "-ojson" || a == "-o=json" || a == "--output=json":
+			return true
+		}
+	}
+	return false
+}
+
+// countingWriter counts the bytes written through it.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // env is what the commands share: the standard streams and the global
@@ -119,6 +173,7 @@ type env struct {
 	logLevel    string
 	logFormat   string
 	verify      bool
+	insecure    bool
 	deadLetter  string
 	importState bool
 
@@ -177,6 +232,9 @@ func exitCode(err error, ran bool) int {
 	if errors.As(err, &ae) {
 		return actionErrorCode(ae)
 	}
+	if errors.Is(err, host.ErrUntrusted) || errors.Is(err, host.ErrIntegrity) {
+		return ExitBadInput
+	}
 	if ran {
 		return ExitFailed
 	}
@@ -184,12 +242,13 @@ func exitCode(err error, ran bool) int {
 	return ExitBadInput
 }
 
-// actionErrorCode is ExitBadInput for a list that failed validation, except
-// when a plugin could not start (an environment problem, ExitFailed), and
+// actionErrorCode is ExitBadInput for a list that failed validation
+// (including a plugin refused by the trust or integrity checks), except when
+// a plugin could not start (an environment problem, ExitFailed), and
 // ExitFailed for an action that failed when run.
 func actionErrorCode(ae *host.ActionError) int {
 	var pe *host.PluginError
-	if ae.Invalid && !errors.As(ae, &pe) {
+	if ae.Invalid && (!errors.As(ae, &pe) || pe.Kind == host.KindIntegrity) {
 		return ExitBadInput
 	}
 	return ExitFailed
@@ -203,7 +262,13 @@ func newRoot(e *env) *cobra.Command {
 on_fail) outside a lava worker, through the same plugin host the worker uses.
 Each action type is an executable named lava-action-<type> found on the
 plugin path: a "plugins" directory beside this binary, then the directories
-in ` + host.PathEnv + `; --plugin-dir replaces that path.
+in ` + host.PathEnv + `; --plugin-dir replaces that path. A directory named
+twice (or through a link) is searched once.
+
+Plugin-path trust is on by default, as sshd's StrictModes: a plugin whose
+directory or executable is writable by group or others, or owned by a user
+other than root or you, or a symbolic link out of its directory, is refused
+(exit 2). --insecure-plugin-path turns that off, with a warning.
 
 Job and realm files hold lava DynamoDB items as JSON (numbers kept as
 decimals); a result file holds the job's result. "-" reads a file from stdin.
@@ -230,6 +295,7 @@ Host and plugin logs (including the log action's records) go to stderr.
 	pf.StringVar(&e.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	pf.StringVar(&e.logFormat, "log-format", "text", "log format on stderr: text or json")
 	pf.BoolVar(&e.verify, "verify", false, "refuse plugins not matching the lock file (lava-actions.lock or SHA256SUMS) of their directory")
+	pf.BoolVar(&e.insecure, "insecure-plugin-path", false, "turn off the plugin-path trust checks (refusing plugins and directories writable by group or others, owned by another user, or linked from outside their directory)")
 	pf.StringVar(&e.deadLetter, "dead-letter", "", "directory to save each failed action in (mode 0600), for replay")
 	pf.BoolVar(&e.importState, "import-state", false, "fill the job's declared state map from lava.<realm>.state before rendering, as lava's worker does")
 	root.AddCommand(newRunCmd(e, false), newRunCmd(e, true), newValidateCmd(e), newPluginsCmd(e), newVersionCmd(e),
@@ -257,7 +323,8 @@ func (e *env) logger() *slog.Logger {
 
 // newHost creates a host on the chosen plugin path.
 func (e *env) newHost(actionTimeout time.Duration) (*host.Host, error) {
-	cfg := host.Config{Logger: e.logger(), ActionTimeout: actionTimeout, Verify: e.verify, DeadLetterDir: e.deadLetter}
+	cfg := host.Config{Logger: e.logger(), ActionTimeout: actionTimeout, Verify: e.verify, DeadLetterDir: e.deadLetter,
+		InsecurePluginPath: e.insecure}
 	if e.importState {
 		awsCfg, err := awsConfig(context.Background())
 		if err != nil {

@@ -28,6 +28,7 @@ func TestSafelyRecoversPanics(t *testing.T) {
 func TestExitCode(t *testing.T) {
 	t.Parallel()
 	pe := &host.PluginError{Type: "x", Path: "/p/lava-action-x", Kind: host.KindStart, Err: errors.New("exec format error")}
+	integrity := &host.PluginError{Type: "x", Path: "/p/lava-action-x", Kind: host.KindIntegrity, Err: fmt.Errorf("%w: mode drwxrwxrwx", host.ErrUntrusted)}
 	cases := []struct {
 		name string
 		err  error
@@ -42,6 +43,10 @@ func TestExitCode(t *testing.T) {
 		{"invalid list", &host.ActionError{Key: "on_success", Index: 0, Msg: "Missing keys: action", Invalid: true}, true, ExitBadInput},
 		{"plugin would not start", &host.ActionError{Key: "on_success", Index: 0, Type: "x", Msg: pe.Error(), Err: pe, Invalid: true}, true, ExitFailed},
 		{"action failed", &host.ActionError{Key: "on_fail", Index: 1, Type: "log", Msg: "boom"}, true, ExitFailed},
+		{"plugin refused before anything ran", &host.ActionError{Key: "on_success", Index: 0, Type: "x", Msg: integrity.Error(), Err: integrity, Invalid: true}, true, ExitBadInput},
+		{"untrusted outside a list", fmt.Errorf("start: %w", integrity), true, ExitBadInput},
+		{"integrity failure while running", &host.ActionError{Key: "on_success", Index: 1, Type: "x", Msg: integrity.Error(), Err: integrity}, true, ExitFailed},
+		{"not found", &codedError{code: ExitNotFound, err: errors.New("x: no such state item")}, true, ExitNotFound},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -127,5 +132,62 @@ func TestReadJSON(t *testing.T) {
 				t.Errorf("number (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestWantsJSON(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		want bool
+	}{
+		{[]string{"run", "-o", "json"}, true},
+		{[]string{"run", "--output", "json", "--job", "x"}, true},
+		{[]string{"run", "--output=json"}, true},
+		{[]string{"run", "-ojson"}, true},
+		{[]string{"run", "-o=json"}, true},
+		{[]string{"run", "-o", "text"}, false},
+		{[]string{"run", "-o"}, false},
+		{[]string{"run", "--", "-o", "json"}, false},
+		{[]string{"validate", "json"}, false},
+	} {
+		if got := wantsJSON(tc.args); got != tc.want {
+			t.Errorf("wantsJSON(%q) = %v", tc.args, got)
+		}
+	}
+}
+
+func TestWriteJSONDoesNotEscapeHTML(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	if err := writeJSON(&b, map[string]string{"url": "<redacted>&x"}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "{\n  \"url\": \"<redacted>&x\"\n}\n"; b.String() != want {
+		t.Errorf("writeJSON = %q, want %q", b.String(), want)
+	}
+}
+
+func TestFlagRanges(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{intInRange("max-body", -5, 1, maxBodyLimit), "--max-body -5: want a whole number from 1 to 1073741824"},
+		{intInRange("max-concurrent", 0, 1, maxConcurrentLimit), "--max-concurrent 0: want a whole number from 1 to 10000"},
+		{intInRange("max-concurrent", 10001, 1, maxConcurrentLimit), "--max-concurrent 10001: want"},
+		{intInRange("max-concurrent", 1, 1, maxConcurrentLimit), ""},
+		{durationInRange("timeout", -time.Second, 0, maxTimeout), "--timeout -1s: want 0 (none) or a positive duration up to 24h0m0s"},
+		{durationInRange("timeout", 0, 0, maxTimeout), ""},
+		{durationInRange("drain", 0, time.Millisecond, maxDrain), "--drain 0s: want a duration from 1ms to 1h0m0s"},
+		{durationInRange("drain", 2*time.Hour, time.Millisecond, maxDrain), "--drain 2h0m0s: want"},
+	} {
+		switch {
+		case tc.want == "" && tc.err != nil:
+			t.Errorf("unexpected error %v", tc.err)
+		case tc.want != "" && (tc.err == nil || !strings.HasPrefix(tc.err.Error(), tc.want) || exitCode(tc.err, true) != ExitBadInput):
+			t.Errorf("err = %v, want %q (exit 2)", tc.err, tc.want)
+		}
 	}
 }

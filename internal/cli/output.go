@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -111,4 +112,26 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// writeJSON prints v as indented JSON without HTML escaping (so that
+// "<redacted>" reads as it is).
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("encode JSON output: %w", err)
+	}
+	return nil
+}
+
+// checkOutput checks an -o value against the formats a command offers.
+func checkOutput(format string, allowed ...string) error {
+	for _, a := range allowed {
+		if format == a {
+			return nil
+		}
+	}
+	return badInput(fmt.Errorf("unknown output format %q: want %s", format, strings.Join(allowed, " or ")))
 }

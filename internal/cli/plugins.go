@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"runtime"
@@ -51,8 +50,8 @@ plugin could not describe itself.`,
 }
 
 func listPlugins(ctx context.Context, e *env, output string) error {
-	if output != "text" && output != "json" {
-		return badInput(fmt.Errorf("unknown output format %q: want text or json", output))
+	if err := checkOutput(output, "text", "json"); err != nil {
+		return err
 	}
 	h, err := e.newHost(0)
 	if err != nil {
@@ -78,11 +77,9 @@ func listPlugins(ctx context.Context, e *env, output string) error {
 		doc.Problems = append(doc.Problems, p.Error())
 	}
 	if output == "json" {
-		b, err := json.MarshalIndent(doc, "", "  ")
-		if err != nil {
-			return failed(fmt.Errorf("encode the plugin list: %w", err))
+		if err := writeJSON(e.stdout, doc); err != nil {
+			return failed(err)
 		}
-		fmt.Fprintf(e.stdout, "%s\n", b)
 	} else {
 		fmt.Fprint(e.stdout, formatPlugins(doc))
 	}
@@ -128,14 +125,24 @@ func formatPlugins(doc pluginsJSON) string {
 }
 
 func newVersionCmd(e *env) *cobra.Command {
-	return &cobra.Command{
+	var output string
+	cmd := &cobra.Command{
 		Use:   "version",
 		Short: "Print the version of lava-actions",
 		Args:  noArgs,
 		RunE: e.runE(func(*cobra.Command, []string) error {
+			if err := checkOutput(output, "text", "json"); err != nil {
+				return err
+			}
+			if output == "json" {
+				return writeJSON(e.stdout, map[string]any{"version": buildVersion(), "protocol": wire.ProtocolVersion,
+					"go": runtime.Version(), "os": runtime.GOOS, "arch": runtime.GOARCH})
+			}
 			fmt.Fprintf(e.stdout, "lava-actions %s (plugin protocol %d, %s, %s/%s)\n",
 				buildVersion(), wire.ProtocolVersion, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 			return nil
 		}),
 	}
+	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
+	return cmd
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -70,11 +69,14 @@ func runList(ctx context.Context, e *env, o *runOpts, dry bool) error {
 	if err != nil {
 		return badInput(err)
 	}
-	if o.output != "text" && o.output != "json" {
-		return badInput(fmt.Errorf("unknown output format %q: want text or json", o.output))
+	if err := checkOutput(o.output, "text", "json"); err != nil {
+		return err
 	}
-	if o.timeout < 0 || o.actionTimeout <= 0 {
-		return badInput(errors.New("timeouts must be positive"))
+	if err := durationInRange("timeout", o.timeout, 0, maxTimeout); err != nil {
+		return err
+	}
+	if err := durationInRange("action-timeout", o.actionTimeout, time.Millisecond, maxTimeout); err != nil {
+		return err
 	}
 	if err := oneStdin(o.job, o.realm, o.result); err != nil {
 		return err
@@ -144,12 +146,7 @@ func displayName(name string) string {
 // printReport prints rep on stdout as text or JSON.
 func printReport(e *env, format string, rep *host.Report, runErr error) error {
 	if format == "json" {
-		b, err := json.MarshalIndent(rep, "", "  ")
-		if err != nil {
-			return fmt.Errorf("encode the report: %w", err)
-		}
-		_, err = fmt.Fprintf(e.stdout, "%s\n", b)
-		return err
+		return writeJSON(e.stdout, rep)
 	}
 	_, err := e.stdout.Write([]byte(formatReport(rep, runErr)))
 	return err

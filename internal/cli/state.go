@@ -45,19 +45,37 @@ default). Ids starting with "lava" (any case) are reserved.`,
 }
 
 func newStateGetCmd(e *env) *cobra.Command {
-	var realm, output string
+	var realm, id, output string
 	cmd := &cobra.Command{
-		Use:   "get --realm REALM STATE_ID",
+		Use:   "get --realm REALM --id STATE_ID [-o json|value]",
 		Short: "Print a state item (secure values are decrypted)",
-		Args:  cobra.ExactArgs(1),
+		Long: `Get prints a state item: the whole item as JSON, or with -o value its value
+only. An item that does not exist exits with status 4. The state id may
+also be given as an argument (deprecated: use --id, as state put does).
+
+` + exitCodesHelp,
+		Args: cobra.MaximumNArgs(1),
 		RunE: e.runE(func(cmd *cobra.Command, args []string) error {
+			if err := checkOutput(output, "json", "value"); err != nil {
+				return err
+			}
+			if len(args) == 1 {
+				if id != "" && id != args[0] {
+					return badInput(fmt.Errorf("two state ids: --id %q and argument %q", id, args[0]))
+				}
+				id = args[0]
+				fmt.Fprintln(e.stderr, "lava-actions: warning: STATE_ID as an argument is deprecated; use --id")
+			}
+			if id == "" {
+				return badInput(errors.New("state get needs --id STATE_ID"))
+			}
 			cfg, err := awsConfig(cmd.Context())
 			if err != nil {
 				return failed(err)
 			}
-			it, err := state.NewFromConfig(cfg).Get(cmd.Context(), realm, args[0])
+			it, err := state.NewFromConfig(cfg).Get(cmd.Context(), realm, id)
 			if errors.Is(err, state.ErrNotFound) {
-				return failed(fmt.Errorf("%s: no such state item in %s", args[0], state.Table(realm)))
+				return &codedError{code: ExitNotFound, err: fmt.Errorf("%s: no such state item in %s", id, state.Table(realm))}
 			}
 			if err != nil {
 				return failed(err)
@@ -70,27 +88,29 @@ func newStateGetCmd(e *env) *cobra.Command {
 				fmt.Fprintln(e.stdout, v)
 				return nil
 			}
-			out, _ := json.MarshalIndent(map[string]any{
+			return writeJSON(e.stdout, map[string]any{
 				"state_id": it.ID, "type": it.Type, "value": json.RawMessage(v), "publisher": it.Publisher,
 				"timestamp": it.Timestamp.ISOFormat(), "ttl": it.TTL,
-			}, "", "  ")
-			fmt.Fprintln(e.stdout, string(out))
-			return nil
+			})
 		}),
 	}
 	cmd.Flags().StringVar(&realm, "realm", "", "realm name (required)")
+	cmd.Flags().StringVar(&id, "id", "", "state_id (required)")
 	cmd.Flags().StringVarP(&output, "output", "o", "json", "json (the whole item) or value (the value only)")
 	_ = cmd.MarkFlagRequired("realm")
 	return cmd
 }
 
 func newStatePutCmd(e *env) *cobra.Command {
-	var realm, id, typ, ttl, publisher, kmsKey, valueText string
+	var realm, id, typ, ttl, publisher, kmsKey, valueText, output string
 	cmd := &cobra.Command{
-		Use:   "put --realm REALM --id STATE_ID --value JSON [--type json|raw|secure] [--ttl 7d]",
+		Use:   "put --realm REALM --id STATE_ID --value JSON [--type json|raw|secure] [--ttl 7d] [-o text|json]",
 		Short: "Write a state item",
 		Args:  noArgs,
 		RunE: e.runE(func(cmd *cobra.Command, _ []string) error {
+			if err := checkOutput(output, "text", "json"); err != nil {
+				return err
+			}
 			if state.Reserved(id) {
 				return badInput(fmt.Errorf("bad state_id: %w", state.ErrReserved))
 			}
@@ -117,6 +137,9 @@ func newStatePutCmd(e *env) *cobra.Command {
 			if _, err := state.NewFromConfig(cfg).Put(cmd.Context(), realm, it, state.PutOptions{TTL: secs, KMSKey: kmsKey}); err != nil {
 				return failed(err)
 			}
+			if output == "json" {
+				return writeJSON(e.stdout, map[string]any{"state_id": id, "type": it.Type, "table": state.Table(realm), "ttl": it.TTL})
+			}
 			fmt.Fprintf(e.stdout, "%s: %s item written to %s (ttl %d)\n", id, it.Type, state.Table(realm), it.TTL)
 			return nil
 		}),
@@ -129,6 +152,7 @@ func newStatePutCmd(e *env) *cobra.Command {
 	f.StringVar(&ttl, "ttl", "", "time to live, a lava duration (default STATE_TTL, 7d; capped at STATE_MAX_TTL, 366d)")
 	f.StringVar(&publisher, "publisher", "lava-actions", "who publishes the item")
 	f.StringVar(&kmsKey, "kms-key", "", "KMS key for secure items (default alias/lava-<realm>-sys)")
+	f.StringVarP(&output, "output", "o", "text", "output format: text or json")
 	for _, n := range []string{"realm", "id", "value"} {
 		_ = cmd.MarkFlagRequired(n)
 	}
