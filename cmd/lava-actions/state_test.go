@@ -77,7 +77,7 @@ func TestStateCommands(t *testing.T) {
 		if res.code != 0 {
 			t.Fatalf("put %s: %+v", typ, res)
 		}
-		res = lavaEnv(t, env, "state", "get", "--realm", realm, "sid-"+typ)
+		res = lavaEnv(t, env, "state", "get", "--realm", realm, "--id", "sid-"+typ)
 		if res.code != 0 {
 			t.Fatalf("get %s: %+v", typ, res)
 		}
@@ -93,8 +93,30 @@ func TestStateCommands(t *testing.T) {
 	if res := lavaEnv(t, env, "state", "put", "--realm", realm, "--id", "LAVA-x", "--value", "1"); res.code != 2 || !strings.Contains(res.stderr, `Values beginning with "lava" are reserved`) {
 		t.Errorf("reserved id: %+v", res)
 	}
-	if res := lavaEnv(t, env, "state", "get", "--realm", realm, "nope"); res.code != 1 || !strings.Contains(res.stderr, "no such state item") {
+	if res := lavaEnv(t, env, "state", "get", "--realm", realm, "--id", "nope"); res.code != 4 || !strings.Contains(res.stderr, "no such state item") {
 		t.Errorf("missing item: %+v", res)
+	}
+	// -o json: the failure is one JSON object on stdout.
+	res := lavaEnv(t, env, "state", "get", "--realm", realm, "--id", "nope", "-o", "json")
+	var failure struct {
+		Error    string `json:"error"`
+		ExitCode int    `json:"exit_code"`
+	}
+	if err := json.Unmarshal([]byte(res.stdout), &failure); err != nil || res.code != 4 || failure.ExitCode != 4 || !strings.Contains(failure.Error, "no such state item") {
+		t.Errorf("missing item, -o json: %+v (%v)", res, err)
+	}
+	// The positional form is a deprecated alias of --id.
+	res = lavaEnv(t, env, "state", "get", "--realm", realm, "sid-json", "-o", "value")
+	if res.code != 0 || strings.TrimSpace(res.stdout) != `{"x": 1, "s": "\u00e9"}` || !strings.Contains(res.stderr, "deprecated; use --id") {
+		t.Errorf("positional get: %+v", res)
+	}
+	if res := lavaEnv(t, env, "state", "get", "--realm", realm, "--id", "a", "b"); res.code != 2 || !strings.Contains(res.stderr, "two state ids") {
+		t.Errorf("two ids: %+v", res)
+	}
+	// put -o json.
+	res = lavaEnv(t, env, "state", "put", "--realm", realm, "--id", "sid-o", "--value", "1", "-o", "json")
+	if res.code != 0 || !strings.Contains(res.stdout, `"state_id": "sid-o"`) {
+		t.Errorf("put -o json: %+v", res)
 	}
 
 	// W11: run --import-state fills the job's declared state before rendering.
@@ -104,7 +126,7 @@ func TestStateCommands(t *testing.T) {
 	os.WriteFile(jobFile, []byte(job), 0o644)
 	realmFile := filepath.Join(t.TempDir(), "realm.json")
 	os.WriteFile(realmFile, []byte(`{"realm":"`+realm+`"}`), 0o644)
-	res := lavaEnv(t, env, "--import-state", "run", "--on", "success", "--job", jobFile, "--realm", realmFile)
+	res = lavaEnv(t, env, "--import-state", "run", "--on", "success", "--job", jobFile, "--realm", realmFile)
 	if res.code != 0 || !strings.Contains(res.stderr, "W11 1 dflt") {
 		t.Errorf("run --import-state: %+v", res)
 	}

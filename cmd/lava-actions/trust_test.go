@@ -37,7 +37,8 @@ func TestLockVerifyAndRunVerified(t *testing.T) {
 		t.Errorf("verify after tampering: %+v", res)
 	}
 	res = lava(t, "", args...)
-	if res.code != 1 || !strings.Contains(res.stderr, "sha256 differs from the lock file") {
+	// Refused before anything ran: exit 2.
+	if res.code != 2 || !strings.Contains(res.stderr, "sha256 differs from the lock file") {
 		t.Errorf("verified run after tampering: %+v", res)
 	}
 }
