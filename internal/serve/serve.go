@@ -9,9 +9,16 @@
 //	GET  /healthz      200 {"status":"ok"}, 503 while draining
 //	GET  /metrics      Prometheus text format
 //
-// Status codes: 200 the list ran (the report's "error" is set when an action
-// failed); 400 malformed request; 413 body over the limit; 422 the list is
-// invalid and nothing ran; 429 too many runs in flight; 503 draining.
+// Status codes: 200 the list ran, or there was nothing to run (the report's
+// "error" is set when an action failed); 400 malformed request (bad JSON, no
+// job, unknown trigger); 404 unknown path; 405 wrong method; 413 body over
+// the limit; 422 the list is invalid and nothing ran; 429 too many runs in
+// flight; 503 draining.
+//
+// Every request is counted (lava_actions_requests_total by endpoint,
+// outcome and status; lava_actions_requests_rejected_total by reason) and
+// logged in one line. Action metrics take the type label only for types on
+// the plugin path, so clients cannot grow the metrics without bound.
 package serve
 
 import (
@@ -24,6 +31,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lava-actions/lava-actions/host"
@@ -57,7 +66,16 @@ type Server struct {
 	runs     *prometheus.CounterVec
 	failures *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	requests *prometheus.CounterVec
+	rejected *prometheus.CounterVec
 	handler  http.Handler
+	served   atomic.Int64
+
+	rejectLog *rateLimit
+
+	typesMu sync.Mutex
+	types   map[string]bool // action types on the plugin path
+	typesAt time.Time       // when types was read
 }
 
 // New returns a server for cfg.
@@ -80,7 +98,7 @@ func New(cfg Config) *Server {
 		draining: make(chan struct{}),
 		reg:      prometheus.NewRegistry(),
 		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "lava_actions_runs_total", Help: "Actions run, by action type.",
+			Name: "lava_actions_runs_total", Help: "Actions run, by action type (unknown: not on the plugin path).",
 		}, []string{"type"}),
 		failures: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "lava_actions_failures_total", Help: "Actions that failed, by action type.",
@@ -90,7 +108,9 @@ func New(cfg Config) *Server {
 			Buckets: prometheus.ExponentialBuckets(0.0001, 4, 10),
 		}, []string{"type"}),
 	}
-	s.reg.MustRegister(s.runs, s.failures, s.duration,
+	s.requests, s.rejected = newRequestMetrics()
+	s.rejectLog = newRateLimit(1, 10)
+	s.reg.MustRegister(s.runs, s.failures, s.duration, s.requests, s.rejected,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/run", s.runHandler(false))
@@ -98,7 +118,7 @@ func New(cfg Config) *Server {
 	mux.HandleFunc("POST /v1/validate", s.validate)
 	mux.HandleFunc("GET /healthz", s.health)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
-	s.handler = mux
+	s.handler = s.observe(mux)
 	return s
 }
 
@@ -144,6 +164,11 @@ func cutPrefix(s, p string) (string, bool) {
 // in-flight requests (up to drain) and returns.
 func (s *Server) Serve(ctx context.Context, l net.Listener, drain time.Duration) error {
 	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
+	srv.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateActive {
+			s.served.Add(1)
+		}
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(l) }()
 	select {
@@ -156,8 +181,10 @@ func (s *Server) Serve(ctx context.Context, l net.Listener, drain time.Duration)
 	sctx, cancel := context.WithTimeout(context.Background(), drain)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
+		s.log.Warn("stopped", "drained", false, "error", err.Error())
 		return fmt.Errorf("drain: %w", err)
 	}
+	s.log.Info("stopped", "drained", true)
 	return nil
 }
 
@@ -170,8 +197,10 @@ func (s *Server) isDraining() bool {
 	}
 }
 
-func (s *Server) health(w http.ResponseWriter, _ *http.Request) {
+func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	if s.isDraining() {
+		in := info(r)
+		in.outcome, in.reason = outcomeRejected, reasonDraining
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "draining"})
 		return
 	}
@@ -196,21 +225,21 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, needTrigger bool
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d bytes", s.cfg.MaxBodyBytes))
+			reject(w, r, http.StatusRequestEntityTooLarge, reasonTooLarge, fmt.Sprintf("request body over %d bytes", s.cfg.MaxBodyBytes))
 		} else {
-			writeError(w, http.StatusBadRequest, "read request: "+err.Error())
+			reject(w, r, http.StatusBadRequest, reasonBadRequest, "read request: "+err.Error())
 		}
 		return nil, false
 	}
 	var req request
 	if err := json.Unmarshal(body, &req); err != nil {
-		writeError(w, http.StatusBadRequest, "request: "+err.Error())
+		reject(w, r, http.StatusBadRequest, reasonBadJSON, "request: "+err.Error())
 		return nil, false
 	}
 	d := &decoded{}
 	if needTrigger {
 		if d.trigger, err = host.ParseTrigger(req.Trigger); err != nil {
-			writeError(w, http.StatusBadRequest, err.Error())
+			reject(w, r, http.StatusBadRequest, reasonBadRequest, err.Error())
 			return nil, false
 		}
 	}
@@ -226,7 +255,7 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, needTrigger bool
 	} {
 		if len(f.raw) == 0 || string(f.raw) == "null" {
 			if f.name == "job" {
-				writeError(w, http.StatusBadRequest, "request: job is required")
+				reject(w, r, http.StatusBadRequest, reasonBadRequest, "request: job is required")
 				return nil, false
 			}
 			continue
@@ -234,10 +263,15 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, needTrigger bool
 		v, err := value.DecodeJSON(f.raw, f.mode)
 		m, ok := v.(*value.Map)
 		if err != nil || !ok {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("request: %s must be a JSON object", f.name))
+			reject(w, r, http.StatusBadRequest, reasonBadJSON, fmt.Sprintf("request: %s must be a JSON object", f.name))
 			return nil, false
 		}
 		*f.dst = m
+	}
+	in := info(r)
+	in.runID = d.job.String("run_id")
+	if needTrigger {
+		in.types = listTypes(d)
 	}
 	return d, true
 }
@@ -259,7 +293,7 @@ func (s *Server) acquire(ctx context.Context) bool {
 func (s *Server) runHandler(dry bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if s.isDraining() {
-			writeError(w, http.StatusServiceUnavailable, "draining")
+			reject(w, r, http.StatusServiceUnavailable, reasonDraining, "draining")
 			return
 		}
 		d, ok := s.decode(w, r, true)
@@ -267,7 +301,7 @@ func (s *Server) runHandler(dry bool) http.HandlerFunc {
 			return
 		}
 		if !s.acquire(r.Context()) {
-			writeError(w, http.StatusTooManyRequests, fmt.Sprintf("more than %d runs in flight", s.cfg.MaxConcurrent))
+			reject(w, r, http.StatusTooManyRequests, reasonBusy, fmt.Sprintf("more than %d runs in flight", s.cfg.MaxConcurrent))
 			return
 		}
 		defer func() { <-s.slots }()
@@ -279,33 +313,24 @@ func (s *Server) runHandler(dry bool) http.HandlerFunc {
 		// already have been sent.
 		rep, err := run(context.WithoutCancel(r.Context()), d.trigger, d.job, d.realm, d.result)
 		if rep != nil && !dry {
-			s.observe(rep)
+			s.record(rep)
 		}
+		in := info(r)
 		var ae *host.ActionError
 		switch {
 		case err == nil:
+			in.outcome = outcomeOK
 			writeJSON(w, http.StatusOK, rep)
 		case errors.As(err, &ae) && ae.Invalid:
+			in.outcome, in.reason = outcomeRejected, reasonInvalid
 			writeJSON(w, http.StatusUnprocessableEntity, rep)
 		case errors.As(err, &ae):
+			in.outcome = outcomeFailed
 			writeJSON(w, http.StatusOK, rep)
 		case errors.Is(err, host.ErrHostClosed):
-			writeError(w, http.StatusServiceUnavailable, err.Error())
+			reject(w, r, http.StatusServiceUnavailable, reasonDraining, err.Error())
 		default:
-			writeError(w, http.StatusBadRequest, err.Error())
-		}
-	}
-}
-
-func (s *Server) observe(rep *host.Report) {
-	for _, a := range rep.Actions {
-		if a.Status == host.StatusNotRun {
-			continue
-		}
-		s.runs.WithLabelValues(a.Type).Inc()
-		s.duration.WithLabelValues(a.Type).Observe(a.Duration.Seconds())
-		if a.Status == host.StatusFailed {
-			s.failures.WithLabelValues(a.Type).Inc()
+			reject(w, r, http.StatusBadRequest, reasonBadRequest, err.Error())
 		}
 	}
 }
@@ -338,15 +363,49 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 			break // the job's list hides the realm's
 		}
 	}
+	if status != http.StatusOK {
+		in := info(r)
+		in.outcome, in.reason = outcomeRejected, reasonInvalid
+	}
 	writeJSON(w, status, map[string]any{"lists": out})
 }
 
+// writeJSON writes v as the JSON response, without HTML escaping (so that
+// "<redacted>" reads as it is).
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
 }
 
-func writeError(w http.ResponseWriter, status int, msg string) {
+// reject answers a request the server refuses, recording why.
+func reject(w http.ResponseWriter, r *http.Request, status int, reason, msg string) {
+	in := info(r)
+	in.outcome, in.reason = outcomeRejected, reason
 	writeJSON(w, status, map[string]string{"error": msg})
+}
+
+// listTypes returns the action types of the list a run request chose, as
+// the client wrote them: the first maxLoggedTypes, then "…+N" for the rest.
+func listTypes(d *decoded) []string {
+	raw, _, ok := host.Select(d.trigger, d.job, d.realm)
+	list, isList := raw.([]any)
+	if !ok || !isList {
+		return nil
+	}
+	types := make([]string, 0, min(len(list), maxLoggedTypes+1))
+	for i, it := range list {
+		if i == maxLoggedTypes {
+			types = append(types, fmt.Sprintf("…+%d", len(list)-i))
+			break
+		}
+		if m, ok := it.(*value.Map); ok {
+			types = append(types, m.String("action"))
+		} else {
+			types = append(types, "")
+		}
+	}
+	return types
 }

@@ -62,7 +62,9 @@ func startTB(t testing.TB, cfg serve.Config) *fixture {
 	}
 	t.Cleanup(func() { h.Close() })
 	cfg.Host = h
-	cfg.Logger = slog.New(slog.DiscardHandler)
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
 	sock := filepath.Join(t.TempDir(), "s.sock")
 	l, err := serve.Listen(sock)
 	if err != nil {
@@ -189,7 +191,8 @@ func TestConcurrencyLimit(t *testing.T) {
 
 func TestDrainOnShutdown(t *testing.T) {
 	t.Parallel()
-	f := start(t, serve.Config{})
+	cfg, logs := withLog()
+	f := start(t, cfg)
 	slow := `{"trigger":"success","job":{"job_id":"j","on_success":[{"action":"misbehave","mode":"sleep","ms":500}]}}`
 	result := make(chan int, 1)
 	go func() {
@@ -212,6 +215,19 @@ func TestDrainOnShutdown(t *testing.T) {
 	}
 	if _, err := f.client.Get("http://lava/healthz"); err == nil {
 		t.Error("server still accepting after drain")
+	}
+	// The run was logged, then "draining", then "stopped".
+	var msgs []string
+	for _, m := range []string{"request", "draining", "stopped"} {
+		if recs := logs.records(t, m); len(recs) == 1 {
+			msgs = append(msgs, m)
+		}
+	}
+	if strings.Join(msgs, ",") != "request,draining,stopped" {
+		t.Errorf("log lines %v:\n%s", msgs, logs)
+	}
+	if i, j := strings.Index(logs.String(), `"msg":"request"`), strings.Index(logs.String(), `"msg":"stopped"`); i < 0 || j < i {
+		t.Errorf("stopped is not logged after the drained request:\n%s", logs)
 	}
 }
 
