@@ -26,7 +26,7 @@ var ErrOutside = errors.New("outside its directory")
 func CheckDir(dir string) (string, error) {
 	real, err := filepath.EvalSymlinks(dir)
 	if err != nil {
-		return "", fmt.Errorf("%w: plugin directory %s: %w", ErrUntrusted, dir, err)
+		return "", fmt.Errorf("plugin directory %s: %w", dir, err)
 	}
 	fi, err := os.Stat(real)
 	if err != nil {

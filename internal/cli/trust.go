@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"strings"
 	"time"
@@ -53,7 +54,7 @@ with a warning.`,
 			var docs []lockJSON
 			for _, dir := range e.pluginDirsArg(args) {
 				lock, warnings, err := host.WriteLock(dir, e.insecure)
-				if errors.Is(err, host.ErrUntrusted) {
+				if errors.Is(err, host.ErrUntrusted) || errors.Is(err, fs.ErrNotExist) {
 					return badInput(fmt.Errorf("lock %s: %w", dir, err))
 				}
 				if err != nil {
