@@ -78,7 +78,7 @@ var loadCases = []loadCase{
 			return []*value.Map{logItem("not sent {{ job.run_id }}"), value.NewMap("action", "log")}
 		},
 		wantErr: "on_success action: log: Missing keys: message", invalid: true,
-		status: []host.Status{host.StatusNotRun, host.StatusFailed},
+		status: []host.Status{host.StatusNotRun, host.StatusNotRun},
 	},
 }
 
