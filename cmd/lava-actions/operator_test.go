@@ -3,6 +3,7 @@ package main_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -104,24 +105,30 @@ func TestPluginPathTrust(t *testing.T) {
 	}
 }
 
-// TestServeRefusesUntrustedPlugins checks that serve's warm-up and its
-// runs refuse an untrusted plugin (422: nothing ran).
+// TestServeRefusesUntrustedPlugins checks that serve's warm-up refuses an
+// untrusted plugin (exit 2), and that without warm-up its runs do (422:
+// nothing ran).
 func TestServeRefusesUntrustedPlugins(t *testing.T) {
 	t.Parallel()
 	dir := logPluginDir(t)
 	os.Chmod(dir, 0o777)
+	res := lava(t, "", "--plugin-dir", dir, "serve", "--listen", filepath.Join(t.TempDir(), "w.sock"))
+	if res.code != 2 || !strings.Contains(res.stderr, "serve: warm-up: plugin "+filepath.Join(dir, "lava-action-log")+": untrusted plugin path") {
+		t.Errorf("serve with warm-up: %+v", res)
+	}
 	sock := filepath.Join(t.TempDir(), "s.sock")
-	client, stop := startServe(t, sock, "--plugin-dir", dir)
+	client, stop := startServe(t, sock, []string{"--plugin-dir", dir}, "--warm=false")
 	job, _ := os.ReadFile("testdata/job-two.json")
 	resp, err := client.Post("http://lava/v1/run", "application/json", strings.NewReader(`{"trigger":"success","job":`+string(job)+`}`))
 	if err != nil {
 		t.Fatal(err)
 	}
+	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 422 {
-		t.Errorf("run with an untrusted plugin: status %d, want 422", resp.StatusCode)
+	if resp.StatusCode != 422 || !strings.Contains(string(body), "untrusted plugin path") {
+		t.Errorf("run with an untrusted plugin: status %d, want 422: %s", resp.StatusCode, body)
 	}
-	if stderr := stop(); !strings.Contains(stderr, "untrusted plugin path") || !strings.Contains(stderr, `msg=stopped`) {
+	if stderr := stop(); !strings.Contains(stderr, "status=422") || !strings.Contains(stderr, `msg=stopped`) {
 		t.Errorf("serve log:\n%s", stderr)
 	}
 }
@@ -304,11 +311,12 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// startServe starts `lava-actions [args] serve --listen sock` and waits
-// until it answers. stop sends SIGTERM, waits and returns its stderr.
-func startServe(t *testing.T, sock string, args ...string) (*http.Client, func() string) {
+// startServe starts `lava-actions [global] serve --listen sock [flags]` and
+// waits until it answers. stop sends SIGTERM, waits and returns its stderr.
+func startServe(t *testing.T, sock string, global []string, flags ...string) (*http.Client, func() string) {
 	t.Helper()
-	cmd := exec.Command(filepath.Join(binDir, "lava-actions"), append(args, "serve", "--listen", sock)...)
+	args := append(append(append([]string{}, global...), "serve", "--listen", sock), flags...)
+	cmd := exec.Command(filepath.Join(binDir, "lava-actions"), args...)
 	cmd.Env = baseEnv()
 	stderr := &syncBuffer{}
 	cmd.Stderr = stderr

@@ -272,6 +272,10 @@ an unknown trigger), 404 unknown path, 405 wrong method, 413 body over
 runs in flight, 503 draining. Each request is logged in one line; see
 README.md for the fields.
 
+With --warm (the default) every plugin starts at once, and serve exits with
+status 2 when one is refused by the plugin-path trust or integrity checks;
+without it a refused plugin makes each list using it invalid (422).
+
 SIGTERM or SIGINT stops accepting requests, lets in-flight runs finish
 (up to --drain), stops the plugins and logs "stopped".
 
@@ -302,7 +306,12 @@ SIGTERM or SIGINT stops accepting requests, lets in-flight runs finish
 			log := e.logger()
 			defer shutdown(h, log)
 			if warmup {
-				if err := h.Start(cmd.Context()); err != nil {
+				err := h.Start(cmd.Context())
+				if errors.Is(err, host.ErrUntrusted) || errors.Is(err, host.ErrIntegrity) {
+					l.Close()
+					return badInput(fmt.Errorf("serve: warm-up: %w", err))
+				}
+				if err != nil {
 					log.Warn("warm-up: a plugin did not start", "error", err)
 				}
 			}
