@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -159,12 +160,28 @@ func TestWantsJSON(t *testing.T) {
 
 func TestWriteJSONDoesNotEscapeHTML(t *testing.T) {
 	t.Parallel()
-	var b strings.Builder
-	if err := writeJSON(&b, map[string]string{"url": "<redacted>&x"}); err != nil {
-		t.Fatal(err)
+	cases := []struct {
+		name string
+		v    any
+		want string
+	}{
+		{"string", map[string]string{"url": "<redacted>&x"}, "{\n  \"url\": \"<redacted>&x\"\n}\n"},
+		{"raw JSON from a plugin", map[string]json.RawMessage{"d": json.RawMessage(`{"u":"https://h/\u003credacted\u003e \u0026 \u003C"}`)},
+			"{\n  \"d\": {\n    \"u\": \"https://h/<redacted> & <\"\n  }\n}\n"},
+		{"escaped backslash kept", map[string]json.RawMessage{"d": json.RawMessage(`"a\\u003cb \n \u00e9"`)},
+			"{\n  \"d\": \"a\\\\u003cb \\n \\u00e9\"\n}\n"},
 	}
-	if want := "{\n  \"url\": \"<redacted>&x\"\n}\n"; b.String() != want {
-		t.Errorf("writeJSON = %q, want %q", b.String(), want)
+	for _, tc := range cases {
+		var b strings.Builder
+		if err := writeJSON(&b, tc.v); err != nil {
+			t.Fatal(err)
+		}
+		if b.String() != tc.want {
+			t.Errorf("%s: writeJSON = %q, want %q", tc.name, b.String(), tc.want)
+		}
+		if !json.Valid([]byte(b.String())) {
+			t.Errorf("%s: not valid JSON: %s", tc.name, b.String())
+		}
 	}
 }
 

@@ -115,15 +115,54 @@ func plural(n int, word string) string {
 }
 
 // writeJSON prints v as indented JSON without HTML escaping (so that
-// "<redacted>" reads as it is).
+// "<redacted>" reads as it is), also inside raw JSON that plugins encoded
+// with Go's default escaping (effect details).
 func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(v); err != nil {
 		return fmt.Errorf("encode JSON output: %w", err)
 	}
-	return nil
+	_, err := w.Write(unescapeHTML(buf.Bytes()))
+	return err
+}
+
+// unescapeHTML turns the escapes \u003c, \u003e and \u0026 inside JSON
+// strings back into <, > and &. Other escapes, and an escaped backslash
+// followed by "u003c", are kept.
+func unescapeHTML(b []byte) []byte {
+	if !bytes.Contains(b, []byte(`\u00`)) {
+		return b
+	}
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if c != '\\' || i+1 >= len(b) {
+			out = append(out, c)
+			continue
+		}
+		if b[i+1] == 'u' && i+5 < len(b) {
+			switch strings.ToLower(string(b[i+2 : i+6])) {
+			case "003c":
+				out = append(out, '<')
+				i += 5
+				continue
+			case "003e":
+				out = append(out, '>')
+				i += 5
+				continue
+			case "0026":
+				out = append(out, '&')
+				i += 5
+				continue
+			}
+		}
+		out = append(out, c, b[i+1]) // an escape pair, kept as it is
+		i++
+	}
+	return out
 }
 
 // checkOutput checks an -o value against the formats a command offers.
