@@ -398,6 +398,23 @@ func TestReplayRefusesTamperedLetters(t *testing.T) {
 			}
 		})
 	}
+	t.Run("json", func(t *testing.T) {
+		t.Parallel()
+		a, b := deadLetter(t), deadLetter(t)
+		res := lava(t, "", "replay", "-o", "json", a, b)
+		var out struct {
+			Replays []struct {
+				File   string `json:"file"`
+				Report struct {
+					Actions []struct{ Status string } `json:"actions"`
+				} `json:"report"`
+			} `json:"replays"`
+		}
+		if err := json.Unmarshal([]byte(res.stdout), &out); err != nil || res.code != 1 || len(out.Replays) != 2 ||
+			out.Replays[1].File != b || out.Replays[1].Report.Actions[0].Status != "failed" {
+			t.Errorf("replay -o json: %+v (%v)", res, err)
+		}
+	})
 	t.Run("dry run", func(t *testing.T) {
 		t.Parallel()
 		// The letter's action fails when rendered, so its dry run fails

@@ -175,7 +175,8 @@ ran) a letter that is not private to you (mode 0600, your file), fails its
 recorded checksum (it was edited), or whose type and item.action disagree.
 Before running a letter it says on stderr what it will run: the list and
 index, the type, and each outside call a dry run shows (operation and
-target). --dry-run stops there and prints the dry-run report.
+target). --dry-run stops there and prints the dry-run report. With -o json
+stdout holds one object: {"replays":[{"file":…,"report":{…}}…]}.
 
 ` + exitCodesHelp,
 		Args: cobra.MinimumNArgs(1),
@@ -197,10 +198,20 @@ target). --dry-run stops there and prints the dry-run report.
 			}
 			defer shutdown(h, e.logger())
 			code := ExitOK
+			var replays []replayJSON
+			defer func() {
+				// -o json: one object for all files, printed even when a
+				// replay broke off.
+				if output == "json" && len(replays) > 0 {
+					writeJSON(e.stdout, map[string]any{"replays": replays})
+				}
+			}()
 			for i, file := range args {
 				rep, err := replayOne(cmd.Context(), e, h, file, letters[i], dry)
 				if rep != nil {
-					if perr := printReport(e, output, rep, err); perr != nil {
+					if output == "json" {
+						replays = append(replays, replayJSON{File: file, Report: rep})
+					} else if perr := printReport(e, output, rep, err); perr != nil {
 						return failed(perr)
 					}
 				}
@@ -221,6 +232,12 @@ target). --dry-run stops there and prints the dry-run report.
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
 	cmd.Flags().BoolVar(&dry, "dry-run", false, "show what each letter would send, and send nothing")
 	return cmd
+}
+
+// replayJSON is one letter's replay in `replay -o json`.
+type replayJSON struct {
+	File   string       `json:"file"`
+	Report *host.Report `json:"report"`
 }
 
 // replayOne tells what a letter will run (from a dry run), then runs it
