@@ -7,6 +7,9 @@ import (
 	"syscall"
 )
 
+// modeBits says that permission bits are real on this system.
+const modeBits = true
+
 // owner returns the uid owning fi's file.
 func owner(fi os.FileInfo) (int, bool) {
 	st, ok := fi.Sys().(*syscall.Stat_t)
