@@ -116,7 +116,7 @@ def map_to_proto(m: Dict[Any, Any]) -> pb.Map:
 
 def _plain(v: Any) -> Any:
     if isinstance(v, decimal.Decimal):
-        if v == v.to_integral_value() and abs(v.adjusted()) < 18:
+        if v.is_finite() and v == v.to_integral_value() and v.adjusted() < 64:
             return int(v)
         f = float(v)
         return f if math.isfinite(f) else str(v)
