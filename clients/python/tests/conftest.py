@@ -17,7 +17,10 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
-sys.path.insert(0, os.path.abspath(os.path.join(HERE, "..")))
+try:
+    import lava_actions  # noqa: F401 - the installed package (make test-python)
+except ImportError:
+    sys.path.insert(0, os.path.abspath(os.path.join(HERE, "..")))
 
 PLUGINS = ["log", "sqs"]
 
