@@ -282,3 +282,39 @@ func childPIDs(tb testing.TB, pid int) []int {
 	}
 	return out
 }
+
+// TestHostBadHandshakes: a Python script that dies before the handshake (its
+// interpreter lacks a module) or prints something else is refused with a
+// clear start error quoting its stderr, never a hang.
+func TestHostBadHandshakes(t *testing.T) {
+	t.Parallel()
+	needPython(t)
+	dir := t.TempDir()
+	scripts := map[string]string{
+		"lava-action-pybroken": "#!/usr/bin/python3\nimport lava_no_such_module\n",
+		"lava-action-pynoise":  "#!/usr/bin/python3\nimport time\nprint('hello from a script', flush=True)\ntime.sleep(30)\n",
+	}
+	for name, text := range scripts {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h, _ := newHost(t, host.Config{PluginPath: []string{dir}, StartTimeout: 5 * time.Second})
+	for typ, want := range map[string]string{
+		"pybroken": "exited before",
+		"pynoise":  `it printed "hello from a script" instead of the go-plugin handshake`,
+	} {
+		start := time.Now()
+		err := h.Start(ctx(t), typ)
+		var pe *host.PluginError
+		if !errors.As(err, &pe) || pe.Kind != host.KindStart || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v", typ, err)
+		}
+		if typ == "pybroken" && !strings.Contains(pe.StderrTail, "ModuleNotFoundError") {
+			t.Errorf("%s: stderr tail %q", typ, pe.StderrTail)
+		}
+		if time.Since(start) > 8*time.Second {
+			t.Errorf("%s: took %v", typ, time.Since(start))
+		}
+	}
+}
