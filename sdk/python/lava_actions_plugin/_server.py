@@ -7,11 +7,9 @@ import json
 import os
 import signal
 import sys
-import tempfile
 import threading
 import time
 import traceback
-import uuid
 from concurrent import futures
 from typing import Any, List, Optional
 
@@ -201,8 +199,8 @@ def serve(action: Action, argv: Optional[List[str]] = None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_watch_parent, name="watch-parent", daemon=True).start()
 
-    sock_dir = os.environ.get("PLUGIN_UNIX_SOCKET_DIR") or tempfile.gettempdir()
-    path = os.path.join(sock_dir, f"plugin{uuid.uuid4().hex[:12]}")
+    sock_dir = os.environ.get("PLUGIN_UNIX_SOCKET_DIR") or os.environ.get("TMPDIR") or "/tmp"
+    path = os.path.join(sock_dir, f"plugin{os.urandom(6).hex()}")
     shutdown = threading.Event()
     opts = [("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
             ("grpc.max_send_message_length", MAX_MESSAGE_BYTES)]
