@@ -220,3 +220,19 @@ func TestRunByHand(t *testing.T) {
 		t.Errorf("describe: %v %s", err, out)
 	}
 }
+
+// TestConformanceStdLogging: records of Python's logging module made while
+// an action runs reach the host with its result.
+func TestConformanceStdLogging(t *testing.T) {
+	t.Parallel()
+	needPython(t)
+	conn := plugintest.Exec(t, filepath.Join(repo(t), faultExe))
+	out, err := conn.Execute(ctx(t), plugintest.Input{Item: value.NewMap("action", "pyfault", "mode", "logging")})
+	if err != nil || out.Error != "" {
+		t.Fatalf("execute: %v %+v", err, out)
+	}
+	if len(out.Logs) != 2 || out.Logs[0].Message != "via logging" || out.Logs[0].Level != "INFO" ||
+		out.Logs[0].Attrs["logger"] != "pyfault.lib" || out.Logs[1].Message != "pyfault ran" {
+		t.Errorf("logs = %+v", out.Logs)
+	}
+}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import logging
 import os
 import signal
 import sys
@@ -29,6 +30,29 @@ MAX_MESSAGE_BYTES = 64 << 20
 
 # grpc.health.v1.HealthCheckResponse.ServingStatus
 _SERVING, _SERVICE_UNKNOWN = 1, 3
+
+
+_current = threading.local()
+_LEVELS = {logging.DEBUG: "DEBUG", logging.INFO: "INFO", logging.WARNING: "WARN",
+           logging.ERROR: "ERROR", logging.CRITICAL: "ERROR"}
+
+
+class _ForwardHandler(logging.Handler):
+    """Sends records of Python's logging module made while a request runs (in its thread)
+    to the host with that request's result; other records at WARNING or above go to
+    stderr, which the host logs."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        log: Optional[ActionLog] = getattr(_current, "log", None)
+        try:
+            msg = record.getMessage()
+            if log is not None:
+                level = _LEVELS.get(record.levelno, "ERROR" if record.levelno > 40 else "INFO")
+                log._log(level, msg, {"logger": record.name})
+            elif record.levelno >= logging.WARNING:
+                sys.stderr.write(f"{record.levelname} {record.name}: {msg}\n")
+        except Exception:  # noqa: BLE001 - logging must never break a request
+            self.handleError(record)
 
 
 def _describe(d: Description) -> Description:
@@ -88,6 +112,7 @@ class _Servicer:
     def execute(self, p: pb.ExecuteRequest, _ctx: Any) -> pb.ExecuteResponse:
         req = self._request(p)
         resp = pb.ExecuteResponse()
+        _current.log = req.log
         try:
             res = self.action.execute(req)
             if res is not None and not isinstance(res, Result):
@@ -96,6 +121,8 @@ class _Servicer:
             res, resp.error = None, str(e) or "action failed with an empty error"
         except Exception as e:  # noqa: BLE001
             res, resp.error = None, self._internal(e)
+        finally:
+            _current.log = None
         if res is not None:
             resp.summary, resp.retries = res.summary, res.retries
             for e in res.effects:
@@ -198,6 +225,10 @@ def serve(action: Action, argv: Optional[List[str]] = None) -> None:
     # Ctrl-C reaches the whole process group: the host decides when the plugin stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_watch_parent, name="watch-parent", daemon=True).start()
+    root = logging.getLogger()
+    root.addHandler(_ForwardHandler())
+    if root.level > logging.INFO or root.level == logging.NOTSET:
+        root.setLevel(logging.INFO)
 
     sock_dir = os.environ.get("PLUGIN_UNIX_SOCKET_DIR") or os.environ.get("TMPDIR") or "/tmp"
     path = os.path.join(sock_dir, f"plugin{os.urandom(6).hex()}")
