@@ -201,3 +201,26 @@ def test_private_serve_that_cannot_start(tmp_path):
             c.do_actions("on_success", JOB, {})
     finally:
         c.close()
+
+
+def test_loopback_tcp(bins, aws):
+    from conftest import serve_env
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    p = subprocess.Popen([bins["cli"], "--plugin-dir", bins["plugins"], "serve", "--listen", f"tcp:127.0.0.1:{port}"],
+                         env=serve_env(aws), stdin=subprocess.DEVNULL)
+    try:
+        c = Client(f"tcp:127.0.0.1:{port}", timeout=30)
+        deadline = time.monotonic() + 20
+        while not c.health():
+            assert p.poll() is None and time.monotonic() < deadline, "serve did not start"
+            time.sleep(0.05)
+        rep = c.do_actions("on_success", job(on_success=[{"action": "log", "message": "tcp"}]), {})
+        assert rep["actions"][0]["status"] == "ok"
+    finally:
+        p.terminate()
+        p.wait(timeout=15)
+    with pytest.raises(ServerError, match="not running"):
+        c.do_actions("on_success", JOB, {})
