@@ -318,3 +318,36 @@ func TestHostBadHandshakes(t *testing.T) {
 		}
 	}
 }
+
+// TestHostConcurrentPythonRuns: concurrent runs share one Python plugin
+// process, each getting its own rendered item back.
+func TestHostConcurrentPythonRuns(t *testing.T) {
+	t.Parallel()
+	needPython(t)
+	h, _ := newHost(t, host.Config{PluginPath: []string{pluginDir(t, faultExe)}})
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for i := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			id := "job-" + string(rune('a'+i))
+			job := value.NewMap("job_id", id, "on_success", []any{value.NewMap("action", "pyfault", "mode", "ok", "message", "{{ job.job_id }}")})
+			rep, err := h.Run(ctx(t), host.OnSuccess, job, nil, nil)
+			if err == nil && rep.Actions[0].Summary != id {
+				err = errors.New("run " + id + " got " + rep.Actions[0].Summary)
+			}
+			if err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if n := len(h.PIDs()); n != 1 {
+		t.Errorf("%d plugin processes, want 1", n)
+	}
+}

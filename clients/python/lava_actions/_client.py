@@ -18,6 +18,9 @@ from ._encode import dumps
 
 ACTION_KEYS = ("on_success", "on_retry", "on_fail")
 
+MAX_RESPONSE_BYTES = 64 << 20
+"""The largest answer the client reads from the server."""
+
 
 class LavaActionsError(Exception):
     """Base class of this package's errors."""
@@ -238,7 +241,7 @@ class Client:
                     conn.request(method, path, body=body.encode("utf-8") if body is not None else None,
                                  headers=headers)
                     resp = conn.getresponse()
-                    raw = resp.read()
+                    raw = resp.read(MAX_RESPONSE_BYTES + 1)
                 except socket.timeout:
                     raise ServerTimeout(f"lava-actions serve at {self.address}: no answer to {path} "
                                         f"within {timeout:g}s (actions may have run)") from None
@@ -247,6 +250,9 @@ class Client:
                                       f"{path} (actions may have run): {e or type(e).__name__}") from None
             finally:
                 conn.close()
+            if len(raw) > MAX_RESPONSE_BYTES:
+                raise ServerError(f"lava-actions serve at {self.address}: {path}: answer over "
+                                  f"{MAX_RESPONSE_BYTES} bytes")
             try:
                 data = json.loads(raw) if raw else {}
             except ValueError:
