@@ -68,3 +68,22 @@ def test_readme_plugin_example(bins, aws, tmp_path):
     out = run("run", "--on", "success", "--job", "-", "--realm", str(tmp_path / "realm.json"), stdin=bad)
     assert out.returncode == 2
     assert "on_success action: hello: Missing keys: message" in out.stderr
+
+
+def test_pip_installed_teams_console_script(bins, tmp_path):
+    """pip's lava-action-teams console script, copied into a plugin directory, is a plugin."""
+    script = os.path.join(os.path.dirname(sys.executable), "lava-action-teams")
+    if not os.path.exists(script):
+        msg = "lava-action-teams is not installed beside " + sys.executable + ": run through make test-python"
+        if os.environ.get("LAVA_REQUIRE_PYTHON"):
+            pytest.fail(msg)
+        pytest.skip(msg)
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    dst = plugins / "lava-action-teams"
+    dst.write_bytes(open(script, "rb").read())
+    dst.chmod(0o755)
+    out = subprocess.run([bins["cli"], "--plugin-dir", str(plugins), "plugins", "--output", "json"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert [p["type"] for p in json.loads(out.stdout)["plugins"]] == ["teams"]
