@@ -39,16 +39,12 @@ func hostRenders(ctx context.Context, in *instance) (*sdk.Description, bool) {
 }
 
 // checkHostRender checks the template syntax of the declared rendered fields
-// of req's item for a host-render plugin, in field order, with the Go SDK's
-// error texts. It returns "" when there is nothing to report.
-func checkHostRender(ctx context.Context, in *instance, req *actionpb.ExecuteRequest) string {
+// of item for a host-render plugin, in field order, with the Go SDK's error
+// texts. It returns "" when there is nothing to report.
+func checkHostRender(ctx context.Context, in *instance, item *value.Map) string {
 	d, ok := hostRenders(ctx, in)
 	if !ok {
 		return ""
-	}
-	item, err := wire.MapFromProto(req.GetItem())
-	if err != nil {
-		return err.Error()
 	}
 	for _, f := range d.Fields {
 		v, has := item.Get(f.Name)
@@ -62,13 +58,37 @@ func checkHostRender(ctx context.Context, in *instance, req *actionpb.ExecuteReq
 	return ""
 }
 
-// prerender replaces, in req's item, the value of every declared field with
-// a render mode by its rendered value, for a host-render plugin. The render
-// context is req's job, realm and result. Other plugins' requests are left
-// alone. The error is the engine's, as a Go plugin would report it.
-func prerender(ctx context.Context, in *instance, req *actionpb.ExecuteRequest) error {
+// prerender returns item with the value of every declared field with a
+// render mode replaced by its rendered value, for a host-render plugin; for
+// other plugins it returns item itself. The render context is job, realm and
+// result. The error is the engine's, as a Go plugin would report it.
+func prerender(ctx context.Context, in *instance, item, job, realm, result *value.Map) (*value.Map, error) {
 	d, ok := hostRenders(ctx, in)
 	if !ok {
+		return item, nil
+	}
+	vars := &render.Vars{Job: job, Realm: realm, Result: result}
+	out := &value.Map{}
+	var rerr error
+	item.Range(func(k string, v any) bool {
+		rv, err := renderField(v, fieldRenderMode(d, k), vars)
+		if err != nil {
+			rerr = err
+			return false
+		}
+		out.Set(k, rv)
+		return true
+	})
+	if rerr != nil {
+		return nil, rerr
+	}
+	return out, nil
+}
+
+// prerenderRequest applies prerender to the item of a wire request, whose
+// job, realm and result are the render context.
+func prerenderRequest(ctx context.Context, in *instance, req *actionpb.ExecuteRequest) error {
+	if _, ok := hostRenders(ctx, in); !ok {
 		return nil
 	}
 	maps := make([]*value.Map, 4)
@@ -79,23 +99,11 @@ func prerender(ctx context.Context, in *instance, req *actionpb.ExecuteRequest) 
 		}
 		maps[i] = m
 	}
-	item, vars := maps[0], &render.Vars{Job: maps[1], Realm: maps[2], Result: maps[3]}
-	out := &value.Map{}
-	var rerr error
-	item.Range(func(k string, v any) bool {
-		mode := fieldRenderMode(d, k)
-		rv, err := renderField(v, mode, vars)
-		if err != nil {
-			rerr = err
-			return false
-		}
-		out.Set(k, rv)
-		return true
-	})
-	if rerr != nil {
-		return rerr
+	item, err := prerender(ctx, in, maps[0], maps[1], maps[2], maps[3])
+	if err != nil {
+		return err
 	}
-	req.Item = wire.MapToProto(out)
+	req.Item = wire.MapToProto(item)
 	return nil
 }
 

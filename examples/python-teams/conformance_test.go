@@ -194,6 +194,11 @@ func TestConformanceErrors(t *testing.T) {
 			t.Errorf("%s: error = %q, want %q", tc.mode, out.Error, tc.want)
 		}
 	}
+	// A bare Execute, without Validate first, still gets the field checks.
+	out, err := conn.Execute(ctx(t), plugintest.Input{Item: value.NewMap("action", "pyfault", "count", "x")})
+	if err != nil || out.Error != "Missing keys: mode" || len(out.Effects) != 0 {
+		t.Errorf("bare execute: %v %+v", err, out)
+	}
 }
 
 // TestRunByHand: without the host's cookie the plugin refuses to serve

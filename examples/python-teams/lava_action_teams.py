@@ -98,7 +98,7 @@ class Teams(Action):
 
     def describe(self) -> Description:
         return Description(
-            type="teams", version=VERSION, strict=True,
+            type="teams", version=VERSION,
             summary="Post a Microsoft Teams message card to an incoming webhook.",
             capabilities=["dry-run"],
             fields=[

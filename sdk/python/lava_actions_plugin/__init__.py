@@ -17,8 +17,8 @@ A plugin is an executable named ``lava-action-<type>`` that calls :func:`serve`:
 
     serve(Hello())
 
-Declared fields give lava's checks (``Missing keys: ...``, ``Unexpected keys: ...`` when
-strict, kinds); the host checks the template syntax of rendered fields when it validates
+Declared fields give lava's checks (``Missing keys: ...``, ``Unexpected keys: ...`` unless
+``lenient``, kinds), before validate and again before execute; the host checks the template syntax of rendered fields when it validates
 a list and renders them with lava's engine before execute (the ``host-render``
 capability, added automatically when a field has a render mode).
 """

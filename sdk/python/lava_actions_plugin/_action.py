@@ -57,8 +57,9 @@ class Description:
     version: str
     summary: str = ""
     fields: List[Field] = field(default_factory=list)
-    strict: bool = False
-    """Keys not in fields are an error (Unexpected keys: ...)."""
+    lenient: bool = False
+    """Accept keys not in fields. By default (False) they are an error:
+    "Unexpected keys: ..." (the wire's strict is not lenient)."""
     capabilities: List[str] = field(default_factory=list)
 
 

@@ -39,13 +39,13 @@ def kind_matches(kind: str, v: Any) -> bool:
 
 
 def check_item(d: Description, item: Dict[str, Any]) -> Optional[str]:
-    """Check item against d's fields in lava's order: missing keys, then (strict)
+    """Check item against d's fields in lava's order: missing keys, then (unless lenient)
     unexpected keys, then each present field's kind. Template syntax is checked by the
     host. Returns the error text, or None."""
     missing = sorted(f.name for f in d.fields if f.required and f.name not in item)
     if missing:
         return "Missing keys: " + ", ".join(missing)
-    if d.strict:
+    if not d.lenient:
         known = {"action"} | {f.name for f in d.fields}
         extra = sorted(k for k in item if k not in known)
         if extra:
@@ -98,7 +98,7 @@ def schema(d: Description) -> str:
         "type": "object",
         "properties": props,
         "required": required,
-        "additionalProperties": not d.strict,
+        "additionalProperties": d.lenient,
     }
     if d.summary:
         s["description"] = d.summary

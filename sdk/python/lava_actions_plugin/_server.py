@@ -61,7 +61,7 @@ def _describe(d: Description) -> Description:
     if any(f.render != Render.NONE for f in d.fields) and HOST_RENDER not in caps:
         caps.append(HOST_RENDER)
     return Description(type=d.type, version=d.version, summary=d.summary, fields=list(d.fields),
-                       strict=d.strict, capabilities=caps)
+                       lenient=d.lenient, capabilities=caps)
 
 
 class _Servicer:
@@ -76,7 +76,7 @@ class _Servicer:
         d = self.desc
         resp = pb.DescribeResponse(type=d.type, plugin_version=d.version,
                                    protocol_version=PROTOCOL_VERSION, summary=d.summary,
-                                   schema_json=self.schema, strict=d.strict,
+                                   schema_json=self.schema, strict=not d.lenient,
                                    capabilities=d.capabilities)
         for f in d.fields:
             resp.fields.append(pb.Field(name=f.name, required=f.required, kind=f.kind,
@@ -114,6 +114,10 @@ class _Servicer:
         resp = pb.ExecuteResponse()
         _current.log = req.log
         try:
+            # The declared checks again: a bare Execute of an invalid item sends nothing.
+            msg = check_item(self.desc, req.item)
+            if msg is not None:
+                raise ActionError(msg)
             res = self.action.execute(req)
             if res is not None and not isinstance(res, Result):
                 raise TypeError(f"execute returned {type(res).__name__}, not Result")

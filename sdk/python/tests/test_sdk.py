@@ -20,7 +20,7 @@ from lava_actions_plugin._values import (encode_detail, from_proto, map_from_pro
                                          map_to_proto, parse_datetime, to_proto)
 
 D = decimal.Decimal
-DESC = Description(type="t", version="1", strict=True, fields=[
+DESC = Description(type="t", version="1", fields=[
     Field("to", required=True, kind=Kind.STRINGS),
     Field("subject", required=True, kind=Kind.STRING, render=Render.TEXT),
     Field("n", kind=Kind.NUMBER),
@@ -43,8 +43,8 @@ def test_check_item(item, want):
     assert check_item(DESC, item) == want
 
 
-def test_not_strict_allows_extra_keys():
-    d = Description(type="t", version="1", fields=[Field("a")])
+def test_lenient_allows_extra_keys():
+    d = Description(type="t", version="1", lenient=True, fields=[Field("a")])
     assert check_item(d, {"action": "t", "other": 1}) is None
 
 
