@@ -7,7 +7,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X github.com/lava-actions/lava-actions/internal/version.Version=$(VERSION)
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all help build plugins cli test test-python python-deps lint fuzz bench demo clean proto
+.PHONY: all help build plugins cli test test-python python-deps lint fuzz bench demo clean proto proto-python
 
 all: build ## build the CLI and every bundled plugin
 
@@ -69,3 +69,9 @@ proto: ## regenerate the gRPC code (needs protoc, protoc-gen-go, protoc-gen-go-g
 
 clean: ## remove build output
 	rm -rf $(BIN) $(VENV)
+
+proto-python: ## regenerate the Python SDK's protobuf code (needs Debian's protoc 3.21.12)
+	@protoc --version | grep -q 'libprotoc 3.21.12' || { echo "need protoc 3.21.12 (protobuf-compiler=3.21.12-*), the runtime's version"; exit 1; }
+	@tmp=$$(mktemp -d) && protoc -I proto --python_out=$$tmp action/v1/action.proto && \
+	{ printf '# Generated from proto/action/v1/action.proto by protoc 3.21.12 (Debian protobuf-compiler\n# 3.21.12-3+deb12u1) with: make proto-python\n'; cat $$tmp/action/v1/action_pb2.py; } \
+		> sdk/python/lava_actions_plugin/_pb/action_pb2.py && rm -rf $$tmp
