@@ -209,7 +209,15 @@ func TestHostSecurity(t *testing.T) {
 	if pid == 0 {
 		t.Fatal("no plugin pid")
 	}
+	start := time.Now()
 	h.Close()
+	// go-plugin's graceful stop calls GRPCController/Shutdown and waits up to
+	// 2 s for the process to exit before killing it: the Python plugin exits
+	// at once.
+	t.Logf("host closed the python plugin in %v", time.Since(start))
+	if d := time.Since(start); d >= 1900*time.Millisecond {
+		t.Errorf("closing took %v: the plugin ignored GRPCController/Shutdown", d)
+	}
 	deadline := time.Now().Add(5 * time.Second)
 	for syscall.Kill(pid, 0) == nil {
 		if time.Now().After(deadline) {
