@@ -1,9 +1,11 @@
 package pythonteams_test
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -38,15 +40,23 @@ func repo(tb testing.TB) string {
 	return abs
 }
 
-// pluginDir returns a fresh plugin directory holding symlinks to the given
+// pluginDir returns a fresh plugin directory holding copies of the given
 // Python plugin executables (paths relative to the repository root), as
-// lava-action-<type> files.
+// lava-action-<type> files. A copy, not a symlink: the host refuses a
+// plugin linked from outside its directory. Each copy finds the SDK where
+// the original would, in the repository.
 func pluginDir(tb testing.TB, rel ...string) string {
 	tb.Helper()
 	dir := tb.TempDir()
 	for _, r := range rel {
 		src := filepath.Join(repo(tb), r)
-		if err := os.Symlink(src, filepath.Join(dir, filepath.Base(src))); err != nil {
+		b, err := os.ReadFile(src)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		text := strings.Replace(string(b), `here = os.path.dirname(os.path.realpath(__file__))`,
+			`here = `+fmt.Sprintf("%q", filepath.Dir(src)), 1)
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(src)), []byte(text), 0o755); err != nil {
 			tb.Fatal(err)
 		}
 	}
