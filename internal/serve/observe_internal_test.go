@@ -1,7 +1,10 @@
 package serve
 
 import (
+	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -73,5 +76,35 @@ func TestClip(t *testing.T) {
 		if got := clip(in); got != want {
 			t.Errorf("clip(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// BenchmarkObserve is the per-request cost of the request metrics and
+// access log: "quiet" with logging off, "logged" with a text log line
+// written (to io.Discard).
+func BenchmarkObserve(b *testing.B) {
+	h, err := host.New(host.Config{PluginPath: []string{b.TempDir()}, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer h.Close()
+	noop := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		in := info(r)
+		in.outcome, in.runID, in.types = outcomeOK, "run-0001", []string{"log"}
+		w.WriteHeader(http.StatusOK)
+	})
+	for name, logger := range map[string]*slog.Logger{
+		"quiet":  slog.New(slog.DiscardHandler),
+		"logged": slog.New(slog.NewTextHandler(io.Discard, nil)),
+	} {
+		b.Run(name, func(b *testing.B) {
+			handler := New(Config{Host: h, Logger: logger}).observe(noop)
+			req := httptest.NewRequest("POST", "/v1/run", nil)
+			w := httptest.NewRecorder()
+			b.ReportAllocs()
+			for b.Loop() {
+				handler.ServeHTTP(w, req)
+			}
+		})
 	}
 }
