@@ -3,10 +3,11 @@ package render
 import (
 	"math/big"
 
-	"github.com/cockroachdb/apd/v3"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/cockroachdb/apd/v3"
 
 	"github.com/nikolalohinski/gonja/v2/exec"
 	"github.com/nikolalohinski/gonja/v2/nodes"
@@ -188,6 +189,12 @@ func (s scope) eval(n nodes.Expression) (any, error) {
 			return nil, err
 		}
 		return ok, nil
+	case *compareExpr:
+		return s.evalCompare(t)
+	case *concatExpr:
+		return s.evalConcat(t)
+	case *sliceExpr:
+		return nil, typeErrorf("slices inside a subscript tuple are not supported")
 	case *condExpr:
 		c, err := s.eval(t.cond)
 		if err != nil {
@@ -247,39 +254,30 @@ func cmpOp(op string, a, b any) (any, error) {
 	return compare(op, a, b)
 }
 
-// evalChain evaluates Python's chained comparison a < b < c.
-func (s scope) evalChain(t *nodes.BinaryExpression) (any, error) {
-	var operands []nodes.Expression
-	var ops []string
-	var flatten func(n nodes.Expression)
-	flatten = func(n nodes.Expression) {
-		if b, ok := n.(*nodes.BinaryExpression); ok && strings.HasSuffix(b.Operator.Token.Val, chainMark) {
-			flatten(b.Left)
-			ops = append(ops, compareOpName(b.Operator.Token.Type))
-			operands = append(operands, b.Right)
-			return
-		}
-		if b, ok := n.(*nodes.BinaryExpression); ok && compareOpName(b.Operator.Token.Type) != "" {
-			operands = append(operands, b.Left)
-			ops = append(ops, compareOpName(b.Operator.Token.Type))
-			operands = append(operands, b.Right)
-			return
-		}
-		operands = append(operands, n)
-	}
-	flatten(t)
-	left, err := s.eval(operands[0])
+// evalCompare evaluates Python's (chained) comparison a < b < c: each
+// operand is evaluated once, left to right, stopping at the first false.
+func (s scope) evalCompare(t *compareExpr) (any, error) {
+	left, err := s.eval(t.first)
 	if err != nil {
 		return nil, err
 	}
 	var res any = true
-	for i, op := range ops {
-		right, err := s.eval(operands[i+1])
+	for i, op := range t.ops {
+		right, err := s.eval(t.operands[i])
 		if err != nil {
 			return nil, err
 		}
-		if res, err = cmpOp(op, left, right); err != nil {
-			return nil, err
+		switch op {
+		case "in", "notin":
+			in, err := contains(s.r, right, left)
+			if err != nil {
+				return nil, err
+			}
+			res = in == (op == "in")
+		default:
+			if res, err = cmpOp(op, left, right); err != nil {
+				return nil, err
+			}
 		}
 		if !truthy(res) {
 			return res, nil
@@ -289,10 +287,20 @@ func (s scope) evalChain(t *nodes.BinaryExpression) (any, error) {
 	return res, nil
 }
 
-func (s scope) evalBinary(t *nodes.BinaryExpression) (any, error) {
-	if strings.HasSuffix(t.Operator.Token.Val, chainMark) {
-		return s.evalChain(t)
+// evalConcat evaluates a ~ b ~ c: the str() of each operand joined.
+func (s scope) evalConcat(t *concatExpr) (any, error) {
+	var b strings.Builder
+	for _, a := range t.args {
+		v, err := s.eval(a)
+		if err != nil {
+			return nil, err
+		}
+		b.WriteString(pyStr(v))
 	}
+	return b.String(), nil
+}
+
+func (s scope) evalBinary(t *nodes.BinaryExpression) (any, error) {
 	left, err := s.eval(t.Left)
 	if err != nil {
 		return nil, err
@@ -347,6 +355,7 @@ func (s scope) evalBinary(t *nodes.BinaryExpression) (any, error) {
 }
 
 // evalArgs evaluates call arguments; keyword arguments keep source order.
+// *args and **kwargs (under dynArgsKey and dynKwargsKey) are expanded.
 func (s scope) evalArgs(args []nodes.Expression, kw map[string]nodes.Expression) ([]any, *kwargs, error) {
 	pos := make([]any, 0, len(args))
 	for _, a := range args {
@@ -359,9 +368,22 @@ func (s scope) evalArgs(args []nodes.Expression, kw map[string]nodes.Expression)
 	if len(kw) == 0 {
 		return pos, nil, nil
 	}
+	if dyn, ok := kw[dynArgsKey]; ok {
+		v, err := s.eval(dyn)
+		if err != nil {
+			return nil, nil, err
+		}
+		items, err := iterate(s.r, v)
+		if err != nil {
+			return nil, nil, typeErrorf("Value after * must be an iterable, not %s", typeName(v))
+		}
+		pos = append(pos, items...)
+	}
 	names := make([]string, 0, len(kw))
 	for k := range kw {
-		names = append(names, k)
+		if k != dynArgsKey && k != dynKwargsKey {
+			names = append(names, k)
+		}
 	}
 	sort.Slice(names, func(i, j int) bool {
 		pi, pj := kw[names[i]].Position(), kw[names[j]].Position()
@@ -378,7 +400,35 @@ func (s scope) evalArgs(args []nodes.Expression, kw map[string]nodes.Expression)
 		}
 		k.add(n, v)
 	}
+	if dyn, ok := kw[dynKwargsKey]; ok {
+		if err := s.addDynKwargs(k, dyn); err != nil {
+			return nil, nil, err
+		}
+	}
 	return pos, k, nil
+}
+
+// addDynKwargs adds the items of a **mapping argument.
+func (s scope) addDynKwargs(k *kwargs, e nodes.Expression) error {
+	v, err := s.eval(e)
+	if err != nil {
+		return err
+	}
+	d, ok := v.(*pyDict)
+	if !ok {
+		return typeErrorf("argument after ** must be a mapping, not %s", typeName(v))
+	}
+	for _, it := range d.items() {
+		name, ok := it[0].(string)
+		if !ok {
+			return typeErrorf("keywords must be strings")
+		}
+		if _, dup := k.get(name); dup {
+			return typeErrorf("got multiple values for keyword argument '%s'", name)
+		}
+		k.add(name, it[1])
+	}
+	return nil
 }
 
 func (s scope) evalCall(t *nodes.Call) (any, error) {
