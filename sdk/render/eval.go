@@ -189,6 +189,8 @@ func (s scope) eval(n nodes.Expression) (any, error) {
 			return nil, err
 		}
 		return ok, nil
+	case *intLit:
+		return t.v, nil
 	case *compareExpr:
 		return s.evalCompare(t)
 	case *concatExpr:

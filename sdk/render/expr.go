@@ -82,7 +82,10 @@ func (p *tplParser) isTupleEnd(extra []string) bool {
 	case tokens.VariableEnd, tokens.BlockEnd, tokens.RightParenthesis:
 		return true
 	}
-	return len(extra) > 0 && isName(p.cur(), extra...)
+	// jinja2 3.1 passes extra_end_rules to test_any as one tuple, so the
+	// extra end rules never match; follow it (`for x, in y` is an error).
+	_ = extra
+	return false
 }
 
 // parseTuple is jinja2's parse_tuple: one expression, or a tuple when
@@ -310,14 +313,23 @@ func (p *tplParser) parsePrimary() nodes.Expression {
 	return nil
 }
 
-func intNode(t *tokens.Token) *nodes.Integer {
-	n := &nodes.Integer{Location: t}
-	if b, ok := parseBigLiteral(t.Val); ok && b.IsInt64() {
-		n.Val = int(b.Int64())
-	} else if ok {
-		n.Val = int(new(big.Int).Rsh(b, 1).Int64())
+// intLit is an integer literal, its value (int64 or *big.Int) computed
+// once when parsing.
+type intLit struct {
+	loc *tokens.Token
+	v   any
+}
+
+// Position returns the literal's token.
+func (l *intLit) Position() *tokens.Token { return l.loc }
+func (l *intLit) String() string          { return l.loc.Val }
+
+func intNode(t *tokens.Token) nodes.Expression {
+	b, ok := parseBigLiteral(t.Val)
+	if !ok {
+		b = new(big.Int)
 	}
-	return n
+	return &intLit{loc: t, v: normInt(b)}
 }
 
 func (p *tplParser) parseList() nodes.Expression {

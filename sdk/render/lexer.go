@@ -548,6 +548,11 @@ func decodeString(body string) (string, string) {
 			b.WriteRune(rune(n))
 			i += width
 		case 'N':
+			// Character names are not supported: Go's standard library has
+			// no Unicode name table.
+			if i+1 < len(body) && body[i+1] == '{' && strings.IndexByte(body[i:], '}') > 2 {
+				return "", "unknown Unicode character name"
+			}
 			return "", "malformed \\N character escape"
 		default:
 			b.WriteByte('\\')
