@@ -1,17 +1,19 @@
 // Package render renders lava's Jinja templates the way Python's jinja2 3.1
-// renders them in the original lava (lava spec section 2.7), on top of an
-// unmodified gonja v2.
+// renders them in the original lava (lava spec section 2.7).
 //
-// gonja lexes and parses the template and walks the document; everything
-// that decides what a template prints is ours: the statements (if, for, set,
-// macro, call, filter, with, block, raw, autoescape — jinja2's default tags;
-// include, import, from and extends are refused as jinja2.Template refuses
-// them, having no loader), and an expression evaluator with Python
-// semantics over gonja's parse tree: Python str()/repr() printing with
-// insertion-ordered dicts, None distinct from undefined (jinja2's default
-// Undefined), exact DynamoDB Decimal arithmetic, datetime/date/timedelta
-// values with Python's methods and operators, jinja2's filters and tests,
-// Python %-formatting, and lava's utils namespace (spec section 2.6).
+// Everything that decides what a template prints is ours: a lexer and a
+// parser that follow jinja2's lexer.py and parser.py (the whole expression
+// grammar, whitespace control, raw blocks, jinja2's syntax error texts and
+// positions), the statements (if, for, set, macro, call, filter, with,
+// block, print, autoescape — jinja2's default tags; include, import, from
+// and extends are refused as jinja2.Template refuses them, having no
+// loader), and an expression evaluator with Python semantics: Python
+// str()/repr() printing with insertion-ordered dicts, None distinct from
+// undefined (jinja2's default Undefined), exact DynamoDB Decimal
+// arithmetic, datetime/date/timedelta values with Python's methods and
+// operators, jinja2's filters and tests, Python %-formatting, and lava's
+// utils namespace (spec section 2.6). An unmodified gonja v2 supplies the
+// node types and walks the document.
 //
 // An [Engine] parses and caches templates and is safe for concurrent use.
 // [Vars] is the render context of one action. Errors are *[Error] values
