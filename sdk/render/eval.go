@@ -1,6 +1,7 @@
 package render
 
 import (
+	"fmt"
 	"math/big"
 
 	"sort"
@@ -35,6 +36,7 @@ func (r *rt) countIterations(n int64) error {
 // gonja keeps these on the output or set statement).
 type condExpr struct {
 	expr, cond, alt nodes.Expression
+	line            int // for the undefined's hint
 }
 
 func (c *condExpr) Position() *tokens.Token { return c.expr.Position() }
@@ -69,83 +71,35 @@ func (s scope) eval(n nodes.Expression) (any, error) {
 	switch t := n.(type) {
 	case *nodes.String:
 		return t.Val, nil
-	case *nodes.Integer:
-		if t.Location != nil {
-			if b, ok := parseBigLiteral(t.Location.Val); ok {
-				return normInt(b), nil
-			}
-		}
-		return int64(t.Val), nil
+	case *intLit:
+		return t.v, nil
 	case *nodes.Float:
 		return t.Val, nil
 	case *nodes.Bool:
 		return t.Val, nil
 	case *nodes.None:
-		if t.Location != nil && t.Location.Val == "nil" {
-			return s.lookup("nil"), nil
-		}
 		return nil, nil
 	case *nodes.Name:
-		switch t.Name.Val {
-		case "none":
-			return nil, nil
-		}
 		return s.lookup(t.Name.Val), nil
 	case *nodes.List:
-		items := make([]any, len(t.Val))
-		for i, e := range t.Val {
-			v, err := s.eval(e)
-			if err != nil {
-				return nil, err
-			}
-			items[i] = v
+		items, err := s.evalAll(t.Val)
+		if err != nil {
+			return nil, err
 		}
 		return &pyList{items: items}, nil
 	case *nodes.Tuple:
-		items := make(pyTuple, len(t.Val))
-		for i, e := range t.Val {
-			v, err := s.eval(e)
-			if err != nil {
-				return nil, err
-			}
-			items[i] = v
-		}
-		return items, nil
+		items, err := s.evalAll(t.Val)
+		return pyTuple(items), err
 	case *nodes.Dict:
-		d := newDict(len(t.Pairs))
-		for _, p := range t.Pairs {
-			k, err := s.eval(p.Key)
-			if err != nil {
-				return nil, err
-			}
-			v, err := s.eval(p.Value)
-			if err != nil {
-				return nil, err
-			}
-			if err := d.set(k, v); err != nil {
-				return nil, err
-			}
-		}
-		return d, nil
+		return s.evalDict(t)
 	case *nodes.GetAttribute:
 		obj, err := s.eval(t.Node)
 		if err != nil {
 			return nil, err
 		}
-		if t.Attribute == "" {
-			return getItem(obj, int64(t.Index))
-		}
 		return getAttr(obj, t.Attribute)
 	case *nodes.GetItem:
-		obj, err := s.eval(t.Node)
-		if err != nil {
-			return nil, err
-		}
-		key, err := s.eval(t.Arg.(nodes.Expression))
-		if err != nil {
-			return nil, err
-		}
-		return getItem(obj, key)
+		return s.evalGetItem(t)
 	case *nodes.GetSlice:
 		return s.evalSlice(t)
 	case *nodes.Call:
@@ -157,64 +111,110 @@ func (s scope) eval(n nodes.Expression) (any, error) {
 		}
 		return !truthy(v), nil
 	case *nodes.UnaryExpression:
-		v, err := s.eval(t.Term)
-		if err != nil {
-			return nil, err
-		}
-		if t.Negative {
-			return unaryNeg(v)
-		}
-		return unaryPos(v)
+		return s.evalUnary(t)
 	case *nodes.BinaryExpression:
 		return s.evalBinary(t)
 	case *nodes.FilteredExpression:
-		v, err := s.eval(t.Expression)
-		if err != nil {
-			return nil, err
-		}
-		for _, f := range t.Filters {
-			v, err = s.applyFilter(f.Name, v, f.Args, f.Kwargs)
-			if err != nil {
-				return nil, err
-			}
-		}
-		return v, nil
+		return s.evalFiltered(t)
 	case *nodes.TestExpression:
 		v, err := s.eval(t.Expression)
 		if err != nil {
 			return nil, err
 		}
-		ok, err := s.applyTest(t.Test.Name, v, t.Test.Args, t.Test.Kwargs)
-		if err != nil {
-			return nil, err
-		}
-		return ok, nil
-	case *intLit:
-		return t.v, nil
+		return s.applyTest(t.Test.Name, v, t.Test.Args, t.Test.Kwargs)
 	case *compareExpr:
 		return s.evalCompare(t)
 	case *concatExpr:
 		return s.evalConcat(t)
+	case *condExpr:
+		return s.evalCond(t)
 	case *sliceExpr:
 		return nil, typeErrorf("slices inside a subscript tuple are not supported")
-	case *condExpr:
-		c, err := s.eval(t.cond)
+	}
+	return nil, newErr(classInternal, "unsupported expression")
+}
+
+// evalAll evaluates expressions left to right.
+func (s scope) evalAll(es []nodes.Expression) ([]any, error) {
+	items := make([]any, len(es))
+	for i, e := range es {
+		v, err := s.eval(e)
 		if err != nil {
 			return nil, err
 		}
-		if truthy(c) {
-			return s.eval(t.expr)
-		}
-		if t.alt == nil {
-			return &undefinedValue{hint: "the inline if-expression on line evaluated to false and no else section was defined."}, nil
-		}
-		return s.eval(t.alt)
-	case *nodes.Error:
-		return nil, newErr(classSyntax, t.Error.Error())
-	case nil:
-		return nil, newErr(classSyntax, "Expected an expression")
+		items[i] = v
 	}
-	return nil, newErr(classInternal, "unsupported expression")
+	return items, nil
+}
+
+func (s scope) evalDict(t *nodes.Dict) (any, error) {
+	d := newDict(len(t.Pairs))
+	for _, p := range t.Pairs {
+		k, err := s.eval(p.Key)
+		if err != nil {
+			return nil, err
+		}
+		v, err := s.eval(p.Value)
+		if err != nil {
+			return nil, err
+		}
+		if err := d.set(k, v); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+func (s scope) evalGetItem(t *nodes.GetItem) (any, error) {
+	obj, err := s.eval(t.Node)
+	if err != nil {
+		return nil, err
+	}
+	key, err := s.eval(t.Arg.(nodes.Expression))
+	if err != nil {
+		return nil, err
+	}
+	return getItem(obj, key)
+}
+
+func (s scope) evalUnary(t *nodes.UnaryExpression) (any, error) {
+	v, err := s.eval(t.Term)
+	if err != nil {
+		return nil, err
+	}
+	if t.Negative {
+		return unaryNeg(v)
+	}
+	return unaryPos(v)
+}
+
+func (s scope) evalFiltered(t *nodes.FilteredExpression) (any, error) {
+	v, err := s.eval(t.Expression)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range t.Filters {
+		if v, err = s.applyFilter(f.Name, v, f.Args, f.Kwargs); err != nil {
+			return nil, err
+		}
+	}
+	return v, nil
+}
+
+// evalCond evaluates `a if cond else b`; without an else, a false
+// condition gives jinja2's undefined with its hint.
+func (s scope) evalCond(t *condExpr) (any, error) {
+	c, err := s.eval(t.cond)
+	if err != nil {
+		return nil, err
+	}
+	if truthy(c) {
+		return s.eval(t.expr)
+	}
+	if t.alt == nil {
+		return &undefinedValue{hint: fmt.Sprintf("the inline if-expression on line %d evaluated to false and no else section was defined.", t.line)}, nil
+	}
+	return s.eval(t.alt)
 }
 
 func parseBigLiteral(text string) (*big.Int, bool) {

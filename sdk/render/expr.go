@@ -132,13 +132,15 @@ func (p *tplParser) parseExpression(condexpr bool) nodes.Expression {
 }
 
 func (p *tplParser) parseCondexpr() nodes.Expression {
+	line := p.cur().Line
 	expr := p.parseOr()
 	for p.MatchName("if") != nil {
-		c := &condExpr{expr: expr, cond: p.parseOr()}
+		c := &condExpr{expr: expr, cond: p.parseOr(), line: line}
 		if p.MatchName("else") != nil {
 			c.alt = p.parseCondexpr()
 		}
 		expr = c
+		line = p.cur().Line
 	}
 	return expr
 }

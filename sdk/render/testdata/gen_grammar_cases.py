@@ -146,6 +146,10 @@ CONDITIONAL = [
     "{{ 'yes' if 'z' not in job.names else 'no' }}",
     "{% filter upper if job.t else lower %}x{% endfilter %}",
     "{% print 1 if job.t else 2 %}",
+    "{{ ('a' if job.f).x }}",
+    "\n\n{{ ('a' if job.f) + 1 }}",
+    "{{ ('a' if job.f)() }}",
+    "{{ 1 if job.f else\n('b' if job.f) ~ 1 }}",
 ]
 
 CONCAT = [
@@ -325,9 +329,10 @@ def main():
         n += 1
         extra.append({"id": f"G{n:03d}", "tpl": CONDITIONAL[0], "result": r})
     out["groups"].append({"name": "grammar-results", "doc": "X44's template with other results", "cases": extra})
-    n += 1
+    # Known differences keep fixed ids (listed in known_differences.json).
     out["groups"].append({"name": "grammar-known", "doc": "known differences (known_differences.json)",
-                          "cases": [{"id": f"G{n:03d}", "tpl": "{{ '\\N{BULLET}' }}"}]})
+                          "cases": [{"id": "GK01", "tpl": "{{ '\\N{BULLET}' }}"}]})
+    n += 1
     with open(os.path.join(HERE, "cases_grammar.json"), "w", encoding="utf-8") as f:
         json.dump(out, f, indent=1, ensure_ascii=False)
         f.write("\n")
