@@ -39,7 +39,12 @@ func lexTemplate(src string) ([]*tokens.Token, *Error) {
 		lx.out = append(lx.out, &tokens.Token{Type: tokens.Error, Val: err.Msg, Pos: lx.pos, Line: err.Line})
 		return lx.out, err
 	}
-	lx.out = append(lx.out, &tokens.Token{Type: tokens.EOF, Pos: len(src), Line: lx.line})
+	// jinja2's end-of-template token has the line of the last token.
+	line := 1
+	if n := len(lx.out); n > 0 {
+		line = lx.out[n-1].Line
+	}
+	lx.out = append(lx.out, &tokens.Token{Type: tokens.EOF, Pos: len(src), Line: line})
 	return lx.out, nil
 }
 

@@ -367,6 +367,8 @@ act("sqs-015-config-number", "realm config SQS_MAX_DELAY_MINS is a number (a Dec
     dict(SQ, delay="25m"), "Bad delay: 1500: Must be between 0 and 20 minutes", spec="6",
     realm={"config": {"SQS_MAX_DELAY_MINS": 20}})
 act("sqs-014-message-render", "message template error", dict(SQ, message="{{ x.y }}"), "'x' is undefined", spec="2.8")
+act("sqs-016-message-object-lexer-error", "message object whose JSON text has a backslash inside a tag (issue 12)",
+    dict(SQ, message={"x": '{{ "x" }}'}), "unexpected char '\\\\' at 10", spec="2.7")
 
 # sns (3.3)
 SN = {"action": "sns", "topic": "arn:aws:sns:us-east-1:000000000000:corpus-missing", "message": "m"}
