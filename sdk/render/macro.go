@@ -45,6 +45,25 @@ func (m *macroValue) getattr(name string) (any, bool) {
 	return nil, false
 }
 
+// subRenderer is r.Inherit() without copying the configuration, which
+// nothing changes during a render: a new variable scope writing to out.
+func subRenderer(r *exec.Renderer, out io.Writer) *exec.Renderer {
+	return &exec.Renderer{
+		Config: r.Config,
+		Environment: &exec.Environment{
+			Context:           r.Environment.Context.Inherit(),
+			Tests:             r.Environment.Tests,
+			Filters:           r.Environment.Filters,
+			ControlStructures: r.Environment.ControlStructures,
+			Methods:           r.Environment.Methods,
+		},
+		Template: r.Template,
+		RootNode: r.RootNode,
+		Output:   out,
+		Loader:   r.Loader,
+	}
+}
+
 func (m *macroValue) call(st *rt, args []any, kw *kwargs) (any, error) {
 	if st.depth >= st.e.MaxDepth {
 		return nil, newErr(classRecursion, "maximum recursion depth exceeded")
@@ -56,14 +75,16 @@ func (m *macroValue) call(st *rt, args []any, kw *kwargs) (any, error) {
 	}
 	st.depth++
 	defer func() { st.depth-- }()
-	sub := m.r.Inherit()
 	out := &outWriter{rt: st}
-	sub.Output = out
+	sub := subRenderer(m.r, out)
 	ctx := sub.Environment.Context
 	sc := scope{r: st, ctx: ctx}
 	var callerVal any
 	hasCaller := false
-	extraKw := newDict(0)
+	var extraKw *pyDict
+	if m.catchKwargs {
+		extraKw = newDict(0)
+	}
 	if kw != nil {
 		for _, k := range kw.names {
 			if k == "caller" && m.name != "caller" {

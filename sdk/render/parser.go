@@ -336,14 +336,6 @@ func wrapUntil(p *tplParser, _ string, names ...string) (*nodes.Wrapper, *tplPar
 	return &nodes.Wrapper{Location: loc, Nodes: body, EndTag: end.Val, Trim: &nodes.Trim{}}, p, nil
 }
 
-// endOfTag checks that the current tag has no more tokens.
-func endOfTag(args *tplParser) error {
-	if args.cur().Type != tokens.BlockEnd {
-		return args.expectedErr("end of statement block")
-	}
-	return nil
-}
-
 // Nesting limits checked before parsing: the parser and our statements
 // recurse, and a Go stack overflow cannot be recovered. Python's jinja2
 // fails earlier (RecursionError near 70 nested brackets).

@@ -1,7 +1,6 @@
 package render
 
 import (
-	"errors"
 	"strings"
 
 	"github.com/nikolalohinski/gonja/v2/exec"
@@ -10,11 +9,6 @@ import (
 )
 
 // ---- parse helpers ----
-
-func isOurError(err error) bool {
-	var e *Error
-	return errors.As(err, &e)
-}
 
 func quoteList(names []string) string {
 	q := make([]string, len(names))
