@@ -179,6 +179,9 @@ func matchRawBegin(s string, i int) (end int, sign byte, ok bool) {
 
 // raw lexes the body of a raw block up to its endraw tag.
 func (lx *lexer) raw() *Error {
+	if lx.pos >= len(lx.src) {
+		return nil // jinja2's lexer simply stops at the end of the source
+	}
 	from := lx.pos
 	for {
 		i := strings.Index(lx.src[from:], "{%")
@@ -216,6 +219,9 @@ func (lx *lexer) raw() *Error {
 
 // comment skips a comment up to its end.
 func (lx *lexer) comment() *Error {
+	if lx.pos >= len(lx.src) {
+		return nil // jinja2's lexer simply stops at the end of the source
+	}
 	i := strings.Index(lx.src[lx.pos:], "#}")
 	if i < 0 {
 		return lx.fail("Missing end of comment tag")

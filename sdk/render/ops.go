@@ -165,6 +165,13 @@ func binOp(op string, a, b any) (any, error) {
 		return nil, u.err()
 	}
 	if u, ok := b.(*undefinedValue); ok {
+		// str % undefined formats str(undefined), as Python's str.__mod__
+		// does without calling the undefined's operators.
+		if s, isStr := a.(string); isStr && op == "%" {
+			if v, err := pyPercent(s, b); err == nil {
+				return v, nil
+			}
+		}
 		return nil, u.err()
 	}
 	if m, ok := a.(markup); ok {
@@ -935,9 +942,6 @@ func contains(r *rt, container, item any) (bool, error) {
 		cs, _ := asString(c)
 		s, ok := asString(item)
 		if !ok {
-			if u, isU := item.(*undefinedValue); isU {
-				return false, u.err()
-			}
 			return false, typeErrorf("'in <string>' requires string as left operand, not %s", typeName(item))
 		}
 		return strings.Contains(cs, s), nil

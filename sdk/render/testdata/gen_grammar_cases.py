@@ -16,6 +16,7 @@ lexer's and parser's error texts.
 
 import json
 import os
+import random
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -175,6 +176,8 @@ CONCAT = [
     "{{ 2 * 3 ~ 4 }}",
     "{{ 'a' ~ 'b' * 2 }}",
     "{{ 'x' ~ job.missing ~ 'y' }}",
+    "{{ '%s' % job.missing }}", "{{ '%s|%s' % (job.missing, 1) }}", "{{ '%d' % job.missing }}",
+    "{{ job.missing in 'a' }}", "{{ job.missing in ['a'] }}", "{{ '%s' % 1 .5 }}",
 ]
 
 SYNTAX = [
@@ -274,7 +277,7 @@ ERRORS = [
     "{% set %}", "{% set x %}", "{% set x = %}", "{% set 1 = 2 %}", "{% set x = 1 2 %}",
     "{% set x.y = 1 %}", "{% set [a] = [1] %}", "{% set x | %}{% endset %}",
     "{% macro %}", "{% macro m %}", "{% macro m( %}", "{% macro m(a=1, b) %}{% endmacro %}",
-    "{% macro m(1) %}{% endmacro %}", "{% call %}", "{% call m %}{% endcall %}",
+    "{% macro m(1) %}{% endmacro %}", "a{#", "a{% raw %}", "a{% raw -%}\n", "a{% raw %}b", "{# a", "{{ 1 }}{#", "{% call %}", "{% call m %}{% endcall %}",
     "{% filter %}{% endfilter %}", "{% filter 1 %}{% endfilter %}",
     "{% with %}{% endwith %}|", "{% with a %}{% endwith %}", "{% with a = %}{% endwith %}",
     "{% block %}", "{% block a-b %}{% endblock %}", "{% block a %}",
@@ -295,6 +298,57 @@ ERRORS = [
 ]
 
 
+# Token soups for the seeded random groups: expressions, tag structure
+# (whitespace control, raw, comments, unclosed blocks) and literals.
+EXPR_TOKENS = ["1", "2", "0", "7", "1.5", "'a'", '"b"', "x", "job", "job.n", "job.names", "none", "true",
+               "(", ")", "[", "]", "{", "}", ",", ":", ".", "|", "upper", "abs", "length", "is", "not",
+               "odd", "defined", "in", "and", "or", "if", "else", "+", "-", "*", "/", "//", "%", "**", "~",
+               "==", "!=", "<", ">=", "=", "(1)", "[1]", "'s'", "job.d", "k", "join", "\\", "@", "$", "`",
+               "'", "#", "}}", "%}", "{{", "{%"]
+TAG_TOKENS = ["{% if job.t %}", "{% endif %}", "{% for i in job.names %}", "{% endfor %}", "{% else %}",
+              "{% elif 1 %}", "{{ i }}", "{# c #}", "{#", "#}", "{% raw %}", "{% endraw %}", "{%- if 1 -%}",
+              "{%+ if 1 +%}", " ", "\n", "  \n ", "text", "{% set a = 1 %}", "{% set b %}", "{% endset %}",
+              "{% macro m() %}", "{% endmacro %}", "{{ m() }}", "{% call m() %}", "{% endcall %}",
+              "{% with q = 2 %}", "{% endwith %}", "{% filter upper %}", "{% endfilter %}", "{% block b %}",
+              "{% endblock %}", "{{- 'x' -}}", "{{ a }}", "{{", "}}", "{%", "%}", "{% print 'p' %}",
+              "{% endblock b %}", "{% foo %}", "{{ loop.index }}", "{% raw -%}", " {%- endraw %}", "\t",
+              "{{ caller() }}"]
+LIT_TOKENS = ["1_0", "0x1f", "0b1", "0o7", "1e3", "1.", "1.5e+2", ".5", "'a\\nb'", "'\\x41'", "'\\u0041'",
+              "'\\101'", "'\\q'", "'\\\\'", '"\\""', "'é'", "é", "x1", "_a", "a.0", "a.b", "[1,2][0:1]",
+              "[1,2][::1]", "(1,)", "()", "{}", "{'a':1}.a", "range(3)", "dict(a=1)", "'%s'%1", "'{}'.format(1)",
+              "f(*[1])", "f(**{})", "|", "is", "not", "in", "if", "else", "and", "or", "-", "+", "**", "*",
+              "//", "%", "~", "==", "<", "<=", ">", ",", "(", ")", "[", "]", ":", ".", "\t", "\n", "  ",
+              "{", "}", "-}}", "+}}", "lower", "string", "none", "None", "True", "false", "divisibleby",
+              "sameas", "number", "'x' 'y'", "'"]
+
+
+def random_cases(seed, count, make, seen):
+    """count templates from make(rng), seeded so the set is stable."""
+    rng = random.Random(seed)
+    out = []
+    while len(out) < count:
+        tpl = make(rng)
+        if tpl not in seen:
+            seen.add(tpl)
+            out.append(tpl)
+    return out
+
+
+def random_expr(rng):
+    body = " ".join(rng.choice(EXPR_TOKENS) for _ in range(rng.randint(1, 7)))
+    return rng.choice(["{{ %s }}", "{%% if %s %%}y{%% endif %%}", "{%% set v = %s %%}{{ v }}",
+                       "{%% for i in %s %%}{{ i }}{%% endfor %%}", "{{ %s"]) % body
+
+
+def random_tags(rng):
+    return "".join(rng.choice(TAG_TOKENS) for _ in range(rng.randint(1, 8)))
+
+
+def random_literals(rng):
+    body = " ".join(rng.choice(LIT_TOKENS) for _ in range(rng.randint(1, 6)))
+    return rng.choice(["{{ %s }}", "{%%- set v = %s -%%}[{{ v }}]", "x {{- %s -}} y"]) % body
+
+
 def main():
     groups = [
         ("grammar-precedence", "every ordered pair of binary operators: 7 a 3 b 2", precedence_pairs()),
@@ -312,6 +366,14 @@ def main():
         "context": CONTEXT,
         "groups": [],
     }
+    seen = set()
+    for _, _, tpls in groups:
+        seen.update(tpls)
+    groups += [
+        ("grammar-random-expr", "seeded random expressions in every tag", random_cases(1, 150, random_expr, seen)),
+        ("grammar-random-tags", "seeded random tag structure", random_cases(2, 150, random_tags, seen)),
+        ("grammar-random-literals", "seeded random literals and operators", random_cases(3, 150, random_literals, seen)),
+    ]
     n = 0
     seen = set()
     for name, doc, tpls in groups:
