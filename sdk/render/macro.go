@@ -64,6 +64,63 @@ func subRenderer(r *exec.Renderer, out io.Writer) *exec.Renderer {
 	}
 }
 
+// bindParams sets the macro's parameters in sc's context from the
+// positional and keyword arguments, evaluating defaults for the others.
+func (m *macroValue) bindParams(sc scope, args []any, kw *kwargs) error {
+	for i, p := range m.params {
+		var v any
+		found := false
+		if i < len(args) {
+			v, found = args[i], true
+			if _, dup := kw.get(p); dup {
+				return typeErrorf("macro '%s' takes no keyword argument '%s'", m.name, p)
+			}
+		} else if kv, ok := kw.get(p); ok {
+			v, found = kv, true
+		}
+		if !found {
+			if m.defaults[i] != nil {
+				dv, err := sc.eval(m.defaults[i])
+				if err != nil {
+					return err
+				}
+				v = dv
+			} else {
+				v = &undefinedValue{name: p, hint: fmt.Sprintf("parameter %s was not provided", reprAny(p))}
+			}
+		}
+		sc.ctx.Set(p, v)
+	}
+	return nil
+}
+
+// bindExtraKwargs collects keyword arguments that are not parameters into
+// extra (the macro's kwargs), or fails when the macro does not use kwargs.
+func (m *macroValue) bindExtraKwargs(kw *kwargs, hasCaller bool, extra *pyDict) error {
+	if kw == nil {
+		return nil
+	}
+	for _, k := range kw.names {
+		if k == "caller" && hasCaller {
+			continue
+		}
+		known := false
+		for _, p := range m.params {
+			if p == k {
+				known = true
+				break
+			}
+		}
+		if !known {
+			if !m.catchKwargs {
+				return typeErrorf("macro '%s' takes no keyword argument '%s'", m.name, k)
+			}
+			_ = extra.set(k, kw.vals[k])
+		}
+	}
+	return nil
+}
+
 func (m *macroValue) call(st *rt, args []any, kw *kwargs) (any, error) {
 	if st.depth >= st.e.MaxDepth {
 		return nil, newErr(classRecursion, "maximum recursion depth exceeded")
@@ -96,49 +153,11 @@ func (m *macroValue) call(st *rt, args []any, kw *kwargs) (any, error) {
 	if hasCaller && !m.caller {
 		return nil, typeErrorf("macro '%s' was invoked with two values for the special caller argument. This is most likely a bug.", m.name)
 	}
-	for i, p := range m.params {
-		var v any
-		found := false
-		if i < len(args) {
-			v, found = args[i], true
-			if _, dup := kw.get(p); dup {
-				return nil, typeErrorf("macro '%s' takes no keyword argument '%s'", m.name, p)
-			}
-		} else if kv, ok := kw.get(p); ok {
-			v, found = kv, true
-		}
-		if !found {
-			if m.defaults[i] != nil {
-				dv, err := sc.eval(m.defaults[i])
-				if err != nil {
-					return nil, err
-				}
-				v = dv
-			} else {
-				v = &undefinedValue{name: p, hint: fmt.Sprintf("parameter %s was not provided", reprAny(p))}
-			}
-		}
-		ctx.Set(p, v)
+	if err := m.bindParams(sc, args, kw); err != nil {
+		return nil, err
 	}
-	if kw != nil {
-		for _, k := range kw.names {
-			if k == "caller" && hasCaller {
-				continue
-			}
-			known := false
-			for _, p := range m.params {
-				if p == k {
-					known = true
-					break
-				}
-			}
-			if !known {
-				if !m.catchKwargs {
-					return nil, typeErrorf("macro '%s' takes no keyword argument '%s'", m.name, k)
-				}
-				_ = extraKw.set(k, kw.vals[k])
-			}
-		}
+	if err := m.bindExtraKwargs(kw, hasCaller, extraKw); err != nil {
+		return nil, err
 	}
 	if len(args) > len(m.params) {
 		if !m.catchVarargs {

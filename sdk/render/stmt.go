@@ -85,25 +85,12 @@ func (v *visitor) expr(e nodes.Expression, soft bool) error {
 	case *nodes.GetAttribute:
 		return v.expr(t.Node, soft)
 	case *nodes.GetItem:
-		if err := v.expr(t.Node, soft); err != nil {
-			return err
-		}
-		if a, ok := t.Arg.(nodes.Expression); ok {
-			return v.expr(a, soft)
-		}
+		return v.nodes(soft, t.Node, t.Arg)
 	case *nodes.GetSlice:
-		for _, n := range []nodes.Node{t.Node, t.Start, t.End, t.Step} {
-			if x, ok := n.(nodes.Expression); ok && n != nil {
-				if err := v.expr(x, soft); err != nil {
-					return err
-				}
-			}
-		}
+		return v.nodes(soft, t.Node, t.Start, t.End, t.Step)
 	case *nodes.Call:
-		if f, ok := t.Func.(nodes.Expression); ok {
-			if err := v.expr(f, soft); err != nil {
-				return err
-			}
+		if err := v.nodes(soft, t.Func); err != nil {
+			return err
 		}
 		return v.args(soft, t.Args, t.Kwargs)
 	case *nodes.Negation:
@@ -113,29 +100,9 @@ func (v *visitor) expr(e nodes.Expression, soft bool) error {
 	case *nodes.BinaryExpression:
 		return v.exprs(soft, t.Left, t.Right)
 	case *nodes.FilteredExpression:
-		if err := v.expr(t.Expression, soft); err != nil {
-			return err
-		}
-		for _, f := range t.Filters {
-			if v.onFilter != nil {
-				if err := v.onFilter(f.Name, soft); err != nil {
-					return err
-				}
-			}
-			if err := v.args(soft, f.Args, f.Kwargs); err != nil {
-				return err
-			}
-		}
+		return v.filtered(t, soft)
 	case *nodes.TestExpression:
-		if err := v.expr(t.Expression, soft); err != nil {
-			return err
-		}
-		if v.onTest != nil {
-			if err := v.onTest(t.Test.Name, soft); err != nil {
-				return err
-			}
-		}
-		return v.args(soft, t.Test.Args, t.Test.Kwargs)
+		return v.test(t, soft)
 	case *condExpr:
 		return v.exprs(true, t.expr, t.cond, t.alt)
 	case *compareExpr:
@@ -149,4 +116,45 @@ func (v *visitor) expr(e nodes.Expression, soft bool) error {
 		return v.exprs(soft, t.start, t.stop, t.step)
 	}
 	return nil
+}
+
+// nodes visits the expressions among ns (gonja types some fields as Node).
+func (v *visitor) nodes(soft bool, ns ...nodes.Node) error {
+	for _, n := range ns {
+		if x, ok := n.(nodes.Expression); ok && n != nil {
+			if err := v.expr(x, soft); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (v *visitor) filtered(t *nodes.FilteredExpression, soft bool) error {
+	if err := v.expr(t.Expression, soft); err != nil {
+		return err
+	}
+	for _, f := range t.Filters {
+		if v.onFilter != nil {
+			if err := v.onFilter(f.Name, soft); err != nil {
+				return err
+			}
+		}
+		if err := v.args(soft, f.Args, f.Kwargs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (v *visitor) test(t *nodes.TestExpression, soft bool) error {
+	if err := v.expr(t.Expression, soft); err != nil {
+		return err
+	}
+	if v.onTest != nil {
+		if err := v.onTest(t.Test.Name, soft); err != nil {
+			return err
+		}
+	}
+	return v.args(soft, t.Test.Args, t.Test.Kwargs)
 }
