@@ -10,12 +10,18 @@ import (
 
 type blockStmt struct {
 	loc  *tokens.Token
+	name string
 	body *nodes.Wrapper
 }
 
 func (s *blockStmt) Position() *tokens.Token { return s.loc }
 func (s *blockStmt) String() string          { return "block" }
 func (s *blockStmt) walk(v *visitor, soft bool) error {
+	if v.onBlock != nil {
+		if err := v.onBlock(s.name); err != nil {
+			return err
+		}
+	}
 	return v.wrapper(s.body, false)
 }
 
@@ -26,6 +32,7 @@ func (s *blockStmt) Execute(r *exec.Renderer, _ *nodes.ControlStructureBlock) er
 func blockParser(p *tplParser, _ *tplParser) (stmt, error) {
 	s := &blockStmt{loc: p.Current()}
 	name := p.expectName().Val
+	s.name = name
 	p.MatchName("scoped")
 	p.MatchName("required")
 	if p.cur().Type == tokens.Subtraction {

@@ -261,6 +261,18 @@ func (e *Engine) parse(src string) (tpl *nodes.Template, err error) {
 	if err != nil {
 		return nil, err
 	}
+	// jinja2's compiler checks block names before the filters and tests.
+	blocks := map[string]bool{}
+	bv := &visitor{onBlock: func(name string) error {
+		if blocks[name] {
+			return newErr(classAssertion, fmt.Sprintf("block '%s' defined twice", name))
+		}
+		blocks[name] = true
+		return nil
+	}}
+	if err := bv.nodeList(root.Nodes, false); err != nil {
+		return nil, err
+	}
 	v := &visitor{
 		onFilter: func(name string, soft bool) error {
 			if _, ok := filters[name]; !ok && !soft {

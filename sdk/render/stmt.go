@@ -21,6 +21,7 @@ type visitor struct {
 	onName   func(name string)
 	onFilter func(name string, soft bool) error
 	onTest   func(name string, soft bool) error
+	onBlock  func(name string) error
 }
 
 func (v *visitor) wrapper(w *nodes.Wrapper, soft bool) error {
