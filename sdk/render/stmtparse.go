@@ -1,6 +1,7 @@
 package render
 
 import (
+	"errors"
 	"strings"
 
 	"github.com/nikolalohinski/gonja/v2/exec"
@@ -100,6 +101,10 @@ func assign(s scope, ctx *exec.Context, ts []target, v any) error {
 	}
 	items, err := iterate(s.r, v)
 	if err != nil {
+		var e *Error
+		if errors.As(err, &e) && e.Class == classType && strings.HasSuffix(e.Msg, "is not iterable") {
+			return typeErrorf("cannot unpack non-iterable %s object", typeName(v))
+		}
 		return err
 	}
 	if len(items) < len(ts) {

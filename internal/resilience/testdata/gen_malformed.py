@@ -554,7 +554,6 @@ BOMB_PREFIX = {
 # (also written to known_divergences.json). None means: renders without error.
 DIV = {
     "render-034-int-too-long": (None, "Python 3.11+ refuses to print an int of more than 4300 digits (sys.set_int_max_str_digits); the Go engine prints all 30103 digits"),
-    "render-038-unpack-mismatch": ("'int' object is not iterable", "for-loop unpacking of a non-iterable: Python says 'cannot unpack non-iterable int object'"),
 }
 # JSON positions: this project's own texts (no Python equivalent), but
 # reviewed as inconsistent; see known_divergences.json.

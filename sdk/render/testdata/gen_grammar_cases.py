@@ -282,6 +282,8 @@ ERRORS = [
     "{% if x %}{% block a %}{% endblock %}{% endif %}{% block a %}{% endblock %}",
     "{{ x|nofilter }}{% block a %}{% endblock %}{% block a %}{% endblock %}",
     "{% macro m() %}{% block a %}{% endblock %}{% endmacro %}{% block a %}{% endblock %}",
+    "{% for a, b in [1] %}{% endfor %}", "{% set a, b = 1 %}", "{% for a, b in [none] %}{% endfor %}",
+    "{% for a, b in [x] %}{{ a }}{% endfor %}", "{% set a, b = 1.5 %}", "{% set a, b = 'xy' %}{{ b }}{{ a }}",
     "{% macro m(1) %}{% endmacro %}", "a{#", "a{% raw %}", "a{% raw -%}\n", "a{% raw %}b", "{# a", "{{ 1 }}{#", "{% call %}", "{% call m %}{% endcall %}",
     "{% filter %}{% endfilter %}", "{% filter 1 %}{% endfilter %}",
     "{% with %}{% endwith %}|", "{% with a %}{% endwith %}", "{% with a = %}{% endwith %}",
