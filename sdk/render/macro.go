@@ -223,7 +223,7 @@ func parseSignature(p *tplParser) ([]string, []nodes.Expression, error) {
 		if len(params) > 0 {
 			p.expect(tokens.Comma, ",")
 		}
-		params = append(params, p.expectName().Val)
+		params = append(params, p.parseNameTarget())
 		var def nodes.Expression
 		if p.Match(tokens.Assign) != nil {
 			def = p.parseExpression(true)
@@ -246,7 +246,7 @@ func usedNames(w *nodes.Wrapper) map[string]bool {
 
 func macroParser(p *tplParser, _ *tplParser) (stmt, error) {
 	s := &macroStmt{loc: p.Current()}
-	s.name = p.expectName().Val
+	s.name = p.parseNameTarget()
 	params, defaults, err := parseSignature(p)
 	if err != nil {
 		return nil, err

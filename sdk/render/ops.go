@@ -952,7 +952,7 @@ func contains(r *rt, container, item any) (bool, error) {
 		_, ok := c.get(item)
 		return ok, nil
 	case *undefinedValue:
-		return false, c.err()
+		return false, nil // jinja2's Undefined iterates as empty
 	}
 	items, err := iterate(r, container)
 	if err != nil {
