@@ -1,6 +1,7 @@
 package render
 
 import (
+	"errors"
 	"fmt"
 	"math/big"
 
@@ -440,6 +441,13 @@ func (s scope) evalCall(t *nodes.Call) (any, error) {
 	}
 	args, kw, err := s.evalArgs(t.Args, t.Kwargs)
 	if err != nil {
+		// Python names the callee of a ** error: jinja2 calls through
+		// Context.call.
+		var e *Error
+		if errors.As(err, &e) && e.Class == classType &&
+			(strings.HasPrefix(e.Msg, "argument after **") || strings.HasPrefix(e.Msg, "got multiple values for keyword")) {
+			return nil, typeErrorf("jinja2.runtime.Context.call() %s", e.Msg)
+		}
 		return nil, err
 	}
 	return callValue(s.r, fn, args, kw)

@@ -297,6 +297,8 @@ ERRORS = [
     "{% block b required %}  {# c #}\n{% endblock %}ok", "{% block b required %}x{% endblock %}",
     "{% block b required %}{{ 1 }}{% endblock %}", "{{ 1 in x }}", "{{ 1 not in x }}",
     "{% for ns.x in [1] %}{% endfor %}", "{% set ns = namespace() %}{% for a, ns.b in [(1, 2)] %}{% endfor %}",
+    "{{ f(*2) }}", "{{ dict(*2) }}", "{{ dict(**2) }}", "{{ range(*none) }}", "{{ dict(**{1: 2}) }}",
+    "{{ dict(a=1, **{'a': 2}) }}", "{{ dict(*[], b=1, **{'a': 2}) }}",
     "{% macro m(1) %}{% endmacro %}", "a{#", "a{% raw %}", "a{% raw -%}\n", "a{% raw %}b", "{# a", "{{ 1 }}{#", "{% call %}", "{% call m %}{% endcall %}",
     "{% filter %}{% endfilter %}", "{% filter 1 %}{% endfilter %}",
     "{% with %}{% endwith %}|", "{% with a %}{% endwith %}", "{% with a = %}{% endwith %}",
