@@ -352,7 +352,7 @@ var blockTags = map[string]bool{"if": true, "for": true, "macro": true, "call": 
 func checkNesting(toks []*tokens.Token) error {
 	deep := newErr(classRecursion, "maximum recursion depth exceeded")
 	brackets, blocks, inTag, unary := 0, 0, 0, 0
-	afterBlockBegin := false
+	afterBlockBegin, setTag, setAssign := false, false, false
 	var prev tokens.Type
 	for _, t := range toks {
 		unaryPos := !operandEnd(prev)
@@ -364,6 +364,16 @@ func checkNesting(toks []*tokens.Token) error {
 			continue
 		case tokens.VariableEnd, tokens.BlockEnd:
 			inTag = 0
+			if setTag && !setAssign {
+				// {% set x %} without "=" opens a block up to endset.
+				blocks++
+				if blocks > maxBlockDepth {
+					return deep
+				}
+			}
+			setTag, setAssign = false, false
+		case tokens.Assign:
+			setAssign = true
 		case tokens.LeftParenthesis, tokens.LeftBracket, tokens.LeftBrace:
 			brackets++
 			if brackets > maxBracketDepth {
@@ -387,6 +397,10 @@ func checkNesting(toks []*tokens.Token) error {
 				}
 			}
 			if afterBlockBegin {
+				setTag = t.Val == "set"
+				if t.Val == "endset" {
+					blocks--
+				}
 				if blockTags[t.Val] {
 					blocks++
 					if blocks > maxBlockDepth {

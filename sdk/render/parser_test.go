@@ -69,6 +69,7 @@ func TestParserNestingLimits(t *testing.T) {
 		"{{ " + strings.Repeat("-", maxUnaryDepth+1) + "1 }}",
 		"{{ 1 " + strings.Repeat("if 1 else 1 ", maxUnaryDepth+1) + "}}",
 		strings.Repeat("{% if 1 %}", maxBlockDepth+1) + strings.Repeat("{% endif %}", maxBlockDepth+1),
+		strings.Repeat("{% set x %}", maxBlockDepth+1) + strings.Repeat("{% endset %}", maxBlockDepth+1),
 	}
 	for _, src := range cases {
 		err := New().Check(src)
@@ -77,7 +78,11 @@ func TestParserNestingLimits(t *testing.T) {
 			t.Errorf("%.40q...: %v, want a RecursionError", src, err)
 		}
 	}
-	// Long flat expressions are not nesting.
+	// Long flat expressions and many sibling blocks are not nesting.
+	sets := strings.Repeat("{% set x = 1 %}{% set y %}{% endset %}", 500) + "ok"
+	if out, err := New().Render(sets, nil); err != nil || out != "ok" {
+		t.Errorf("sibling sets: %q, %v", out, err)
+	}
 	flat := "{{ 1" + strings.Repeat(" + 1", 5000) + " }}"
 	if out, err := New().Render(flat, nil); err != nil || out != "5001" {
 		t.Errorf("flat sum: %q, %v", out, err)
