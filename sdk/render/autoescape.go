@@ -6,7 +6,7 @@ import (
 	"github.com/nikolalohinski/gonja/v2/tokens"
 )
 
-// ---- autoescape ----
+// autoescape: {% autoescape expr %} switches HTML escaping of output.
 
 type autoescapeStmt struct {
 	loc  *tokens.Token

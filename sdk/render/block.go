@@ -9,7 +9,7 @@ import (
 	"github.com/nikolalohinski/gonja/v2/tokens"
 )
 
-// ---- block (rendered in place: there is no inheritance without a loader) ----
+// block: rendered in place; there is no inheritance without a loader.
 
 type blockStmt struct {
 	loc      *tokens.Token

@@ -8,7 +8,7 @@ import (
 	"github.com/nikolalohinski/gonja/v2/tokens"
 )
 
-// ---- filter block ----
+// filter: {% filter f | g %} applies filters to the captured body.
 
 type filterStmt struct {
 	loc     *tokens.Token

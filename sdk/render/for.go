@@ -8,7 +8,7 @@ import (
 	"github.com/nikolalohinski/gonja/v2/tokens"
 )
 
-// ---- for ----
+// for: loops with else, a filter condition, recursion and jinja2's loop.
 
 type forStmt struct {
 	loc       *tokens.Token

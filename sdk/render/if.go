@@ -6,7 +6,7 @@ import (
 	"github.com/nikolalohinski/gonja/v2/tokens"
 )
 
-// ---- if ----
+// if: if, elif and else.
 
 type ifStmt struct {
 	loc      *tokens.Token

@@ -9,7 +9,7 @@ import (
 	"github.com/nikolalohinski/gonja/v2/tokens"
 )
 
-// ---- macro and call ----
+// macro and call: template macros and call blocks with caller().
 
 // macroValue is a template macro, callable from expressions.
 type macroValue struct {

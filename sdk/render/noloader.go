@@ -8,7 +8,8 @@ import (
 	"github.com/nikolalohinski/gonja/v2/tokens"
 )
 
-// ---- include, import, from, extends: refused (no loader) ----
+// include, import, from and extends are parsed as jinja2 parses them and
+// refused at render time: a template has no loader.
 
 type noLoaderStmt struct {
 	loc      *tokens.Token

@@ -8,7 +8,7 @@ import (
 	"github.com/nikolalohinski/gonja/v2/nodes"
 )
 
-// ---- output writers ----
+// Output writers.
 
 // outWriter collects output and enforces the render's size limit. Every
 // output of a render (the root and the buffers of macros, set blocks,

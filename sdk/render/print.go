@@ -8,7 +8,7 @@ import (
 	"github.com/nikolalohinski/gonja/v2/tokens"
 )
 
-// ---- print ----
+// print: {{ expr }} and {% print a, b %}.
 
 type printStmt struct {
 	loc  *tokens.Token

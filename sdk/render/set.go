@@ -6,7 +6,7 @@ import (
 	"github.com/nikolalohinski/gonja/v2/tokens"
 )
 
-// ---- set ----
+// set: assignment and set blocks.
 
 type setStmt struct {
 	loc     *tokens.Token

@@ -5,9 +5,11 @@ import (
 	"github.com/nikolalohinski/gonja/v2/nodes"
 )
 
-// The statements are our own gonja control structures: gonja parses the
-// template and walks it, these evaluate every expression with Python
-// semantics (eval.go). The set of tags is exactly jinja2's default one.
+// The statements are gonja control structures of ours, one per file
+// (if.go, for.go, set.go, ...): parser.go builds them, gonja's renderer
+// walks the document and calls them, and they evaluate every expression
+// with Python semantics (eval.go). The set of tags is exactly jinja2's
+// default one.
 
 // stmt is implemented by every statement of ours.
 type stmt interface {

@@ -9,7 +9,7 @@ import (
 	"github.com/nikolalohinski/gonja/v2/tokens"
 )
 
-// ---- parse helpers ----
+// Assignment targets, shared by for, set and with.
 
 func quoteList(names []string) string {
 	q := make([]string, len(names))

@@ -6,7 +6,7 @@ import (
 	"github.com/nikolalohinski/gonja/v2/tokens"
 )
 
-// ---- with ----
+// with: a scope with its own variables.
 
 type withStmt struct {
 	loc     *tokens.Token
