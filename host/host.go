@@ -28,7 +28,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/lava-actions/lava-actions/sdk"
+	"github.com/hashicorp/go-plugin"
+	"github.com/lava-actions/lava-actions/sdk/protocol"
 	"github.com/lava-actions/lava-actions/sdk/value"
 
 	"golang.org/x/sync/errgroup"
@@ -81,7 +82,7 @@ type Host struct {
 	found     map[string]Candidate
 	problems  []error
 	instances map[string]*instance
-	descBySum map[string]sdk.Description
+	descBySum map[string]protocol.Description
 }
 
 // New returns a host that has scanned its plugin path. No plugin starts yet.
@@ -108,7 +109,7 @@ func New(cfg Config) (*Host, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create plugin socket directory: %w", err)
 	}
-	h := &Host{cfg: cfg, log: cfg.Logger, sockDir: dir, instances: map[string]*instance{}, descBySum: map[string]sdk.Description{}}
+	h := &Host{cfg: cfg, log: cfg.Logger, sockDir: dir, instances: map[string]*instance{}, descBySum: map[string]protocol.Description{}}
 	h.Rescan()
 	return h, nil
 }
@@ -160,6 +161,23 @@ func (h *Host) pluginEnv() []string {
 	env := filterEnv(h.cfg.Environ())
 	env = append(env, h.cfg.Env...)
 	return append(env, "PLUGIN_UNIX_SOCKET_DIR="+h.sockDir)
+}
+
+// reattach returns the go-plugin reattach configuration of typ when the
+// host environment sets LAVA_ACTION_REATTACH_<TYPE> (a plugin an author runs
+// in debug mode; see sdk.ServeContext).
+func (h *Host) reattach(typ string) (*plugin.ReattachConfig, bool, error) {
+	name := protocol.ReattachEnv(typ)
+	for _, kv := range h.cfg.Environ() {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == name {
+			rc, err := protocol.ParseReattach(v)
+			if err != nil {
+				return nil, false, fmt.Errorf("%s: %w", name, err)
+			}
+			return rc, true, nil
+		}
+	}
+	return nil, false, nil
 }
 
 // instance returns the process owner of typ, or ErrPluginNotFound.
@@ -222,7 +240,7 @@ func (h *Host) Start(ctx context.Context, types ...string) error {
 type PluginInfo struct {
 	Candidate
 	SHA256      string
-	Description sdk.Description
+	Description protocol.Description
 	Err         error
 }
 
@@ -241,7 +259,7 @@ func (h *Host) Plugins(ctx context.Context) []PluginInfo {
 	return out
 }
 
-func (h *Host) describe(ctx context.Context, typ, sum string) (sdk.Description, error) {
+func (h *Host) describe(ctx context.Context, typ, sum string) (protocol.Description, error) {
 	h.mu.Lock()
 	d, ok := h.descBySum[sum]
 	h.mu.Unlock()
@@ -250,7 +268,7 @@ func (h *Host) describe(ctx context.Context, typ, sum string) (sdk.Description, 
 	}
 	in, err := h.lookup(typ)
 	if err != nil {
-		return sdk.Description{}, err
+		return protocol.Description{}, err
 	}
 	d, err = in.describe(ctx)
 	if err != nil {

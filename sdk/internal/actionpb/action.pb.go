@@ -165,12 +165,18 @@ func (x *DescribeResponse) GetCapabilities() []string {
 }
 
 type Field struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Required      bool                   `protobuf:"varint,2,opt,name=required,proto3" json:"required,omitempty"`
-	Kind          string                 `protobuf:"bytes,3,opt,name=kind,proto3" json:"kind,omitempty"`
-	Render        string                 `protobuf:"bytes,4,opt,name=render,proto3" json:"render,omitempty"`
-	Doc           string                 `protobuf:"bytes,5,opt,name=doc,proto3" json:"doc,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Name     string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Required bool                   `protobuf:"varint,2,opt,name=required,proto3" json:"required,omitempty"`
+	Kind     string                 `protobuf:"bytes,3,opt,name=kind,proto3" json:"kind,omitempty"`
+	Render   string                 `protobuf:"bytes,4,opt,name=render,proto3" json:"render,omitempty"`
+	Doc      string                 `protobuf:"bytes,5,opt,name=doc,proto3" json:"doc,omitempty"`
+	// The error text when the value has the wrong kind; empty means
+	// "<name> must be <kind>".
+	KindError string `protobuf:"bytes,6,opt,name=kind_error,json=kindError,proto3" json:"kind_error,omitempty"`
+	// The value is a secret: the host redacts it from everything the plugin
+	// returns.
+	Secret        bool `protobuf:"varint,7,opt,name=secret,proto3" json:"secret,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -238,6 +244,20 @@ func (x *Field) GetDoc() string {
 		return x.Doc
 	}
 	return ""
+}
+
+func (x *Field) GetKindError() string {
+	if x != nil {
+		return x.KindError
+	}
+	return ""
+}
+
+func (x *Field) GetSecret() bool {
+	if x != nil {
+		return x.Secret
+	}
+	return false
 }
 
 type ExecuteRequest struct {
@@ -402,11 +422,14 @@ type ExecuteResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The action's error text; empty on success. Transport failures are gRPC
 	// status codes, never this field.
-	Error         string       `protobuf:"bytes,1,opt,name=error,proto3" json:"error,omitempty"`
-	Summary       string       `protobuf:"bytes,2,opt,name=summary,proto3" json:"summary,omitempty"`
-	Effects       []*Effect    `protobuf:"bytes,3,rep,name=effects,proto3" json:"effects,omitempty"`
-	Logs          []*LogRecord `protobuf:"bytes,4,rep,name=logs,proto3" json:"logs,omitempty"`
-	Retries       int32        `protobuf:"varint,5,opt,name=retries,proto3" json:"retries,omitempty"`
+	Error   string       `protobuf:"bytes,1,opt,name=error,proto3" json:"error,omitempty"`
+	Summary string       `protobuf:"bytes,2,opt,name=summary,proto3" json:"summary,omitempty"`
+	Effects []*Effect    `protobuf:"bytes,3,rep,name=effects,proto3" json:"effects,omitempty"`
+	Logs    []*LogRecord `protobuf:"bytes,4,rep,name=logs,proto3" json:"logs,omitempty"`
+	Retries int32        `protobuf:"varint,5,opt,name=retries,proto3" json:"retries,omitempty"`
+	// Secret strings the action met at run time (e.g. a webhook URL resolved
+	// from a connection); the host redacts them from this response.
+	Secrets       []string `protobuf:"bytes,6,rep,name=secrets,proto3" json:"secrets,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -474,6 +497,13 @@ func (x *ExecuteResponse) GetRetries() int32 {
 		return x.Retries
 	}
 	return 0
+}
+
+func (x *ExecuteResponse) GetSecrets() []string {
+	if x != nil {
+		return x.Secrets
+	}
+	return nil
 }
 
 // Effect is one outside call an action made, or would make in a dry run.
@@ -1020,13 +1050,16 @@ const file_proto_action_v1_action_proto_rawDesc = "" +
 	"schemaJson\x12-\n" +
 	"\x06fields\x18\x06 \x03(\v2\x15.lava.action.v1.FieldR\x06fields\x12\x16\n" +
 	"\x06strict\x18\a \x01(\bR\x06strict\x12\"\n" +
-	"\fcapabilities\x18\b \x03(\tR\fcapabilities\"u\n" +
+	"\fcapabilities\x18\b \x03(\tR\fcapabilities\"\xac\x01\n" +
 	"\x05Field\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1a\n" +
 	"\brequired\x18\x02 \x01(\bR\brequired\x12\x12\n" +
 	"\x04kind\x18\x03 \x01(\tR\x04kind\x12\x16\n" +
 	"\x06render\x18\x04 \x01(\tR\x06render\x12\x10\n" +
-	"\x03doc\x18\x05 \x01(\tR\x03doc\"\xaa\x03\n" +
+	"\x03doc\x18\x05 \x01(\tR\x03doc\x12\x1d\n" +
+	"\n" +
+	"kind_error\x18\x06 \x01(\tR\tkindError\x12\x16\n" +
+	"\x06secret\x18\a \x01(\bR\x06secret\"\xaa\x03\n" +
 	"\x0eExecuteRequest\x12\x18\n" +
 	"\atrigger\x18\x01 \x01(\tR\atrigger\x12\x14\n" +
 	"\x05index\x18\x02 \x01(\x05R\x05index\x12'\n" +
@@ -1041,13 +1074,14 @@ const file_proto_action_v1_action_proto_rawDesc = "" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"(\n" +
 	"\x10ValidateResponse\x12\x14\n" +
-	"\x05error\x18\x01 \x01(\tR\x05error\"\xbc\x01\n" +
+	"\x05error\x18\x01 \x01(\tR\x05error\"\xd6\x01\n" +
 	"\x0fExecuteResponse\x12\x14\n" +
 	"\x05error\x18\x01 \x01(\tR\x05error\x12\x18\n" +
 	"\asummary\x18\x02 \x01(\tR\asummary\x120\n" +
 	"\aeffects\x18\x03 \x03(\v2\x16.lava.action.v1.EffectR\aeffects\x12-\n" +
 	"\x04logs\x18\x04 \x03(\v2\x19.lava.action.v1.LogRecordR\x04logs\x12\x18\n" +
-	"\aretries\x18\x05 \x01(\x05R\aretries\"y\n" +
+	"\aretries\x18\x05 \x01(\x05R\aretries\x12\x18\n" +
+	"\asecrets\x18\x06 \x03(\tR\asecrets\"y\n" +
 	"\x06Effect\x12\x1c\n" +
 	"\toperation\x18\x01 \x01(\tR\toperation\x12\x16\n" +
 	"\x06target\x18\x02 \x01(\tR\x06target\x12\x1f\n" +
@@ -1083,7 +1117,7 @@ const file_proto_action_v1_action_proto_rawDesc = "" +
 	"\x06Action\x12M\n" +
 	"\bDescribe\x12\x1f.lava.action.v1.DescribeRequest\x1a .lava.action.v1.DescribeResponse\x12L\n" +
 	"\bValidate\x12\x1e.lava.action.v1.ExecuteRequest\x1a .lava.action.v1.ValidateResponse\x12J\n" +
-	"\aExecute\x12\x1e.lava.action.v1.ExecuteRequest\x1a\x1f.lava.action.v1.ExecuteResponseB8Z6github.com/lava-actions/lava-actions/internal/actionpbb\x06proto3"
+	"\aExecute\x12\x1e.lava.action.v1.ExecuteRequest\x1a\x1f.lava.action.v1.ExecuteResponseB<Z:github.com/lava-actions/lava-actions/sdk/internal/actionpbb\x06proto3"
 
 var (
 	file_proto_action_v1_action_proto_rawDescOnce sync.Once
