@@ -180,6 +180,18 @@ func (h *Host) reattach(typ string) (*plugin.ReattachConfig, bool, error) {
 	return nil, false, nil
 }
 
+// hasReattach says whether the host environment sets typ's reattach
+// variable.
+func (h *Host) hasReattach(typ string) bool {
+	prefix := protocol.ReattachEnv(typ) + "="
+	for _, kv := range h.cfg.Environ() {
+		if strings.HasPrefix(kv, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
 // instance returns the process owner of typ, or ErrPluginNotFound.
 func (h *Host) instance(typ string) (*instance, error) {
 	h.mu.Lock()
@@ -191,6 +203,9 @@ func (h *Host) instance(typ string) (*instance, error) {
 		return in, nil
 	}
 	c, ok := h.found[typ]
+	if !ok && h.hasReattach(typ) {
+		c, ok = Candidate{Type: typ, Path: protocol.ReattachEnv(typ)}, true
+	}
 	if !ok {
 		for _, p := range h.problems {
 			if strings.Contains(p.Error(), string(filepath.Separator)+ExecutablePrefix+typ+":") {

@@ -83,6 +83,14 @@ func TestFormatReport(t *testing.T) {
 			want: "on_success: 1 action from the job\n[0] x: dry-run\n    effect: op\n      not json\n" +
 				"outcome: ok (dry run, nothing sent)\n",
 		},
+		{
+			name: "dry run skips a plugin without the dry-run capability",
+			rep: &host.Report{Trigger: host.OnSuccess, Source: "job", DryRun: true, Actions: []host.ActionReport{
+				{Index: 0, Type: "thirdparty", Status: host.StatusSkipped, Error: host.ErrNoDryRun},
+			}},
+			want: "on_success: 1 action from the job\n[0] thirdparty: skipped\n    error: plugin does not support dry run\n" +
+				"outcome: ok (dry run, nothing sent)\n",
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

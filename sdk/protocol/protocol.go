@@ -187,14 +187,18 @@ type Effect struct {
 	Outcome string `json:"outcome,omitempty"`
 }
 
+// effectJSON is Effect's JSON form, Detail embedded as JSON.
+type effectJSON struct {
+	Operation string          `json:"operation"`
+	Target    string          `json:"target,omitempty"`
+	Detail    json.RawMessage `json:"detail,omitempty"`
+	Outcome   string          `json:"outcome,omitempty"`
+}
+
 // MarshalJSON writes Detail as embedded JSON when it is valid JSON text,
 // else as a string.
 func (e Effect) MarshalJSON() ([]byte, error) {
-	type plain Effect
-	out := struct {
-		plain
-		Detail json.RawMessage `json:"detail,omitempty"`
-	}{plain: plain(e)}
+	out := effectJSON{Operation: e.Operation, Target: e.Target, Outcome: e.Outcome}
 	if e.Detail != "" {
 		if json.Valid([]byte(e.Detail)) {
 			out.Detail = json.RawMessage(e.Detail)
@@ -209,18 +213,14 @@ func (e Effect) MarshalJSON() ([]byte, error) {
 	return json.Marshal(out)
 }
 
-// UnmarshalJSON reads what MarshalJSON wrote.
+// UnmarshalJSON reads what MarshalJSON wrote: a detail that is a JSON
+// string becomes its text, any other JSON value its JSON text.
 func (e *Effect) UnmarshalJSON(b []byte) error {
-	type plain Effect
-	var in struct {
-		plain
-		Detail json.RawMessage `json:"detail,omitempty"`
-	}
+	var in effectJSON
 	if err := json.Unmarshal(b, &in); err != nil {
 		return err
 	}
-	*e = Effect(in.plain)
-	e.Detail = string(in.Detail)
+	*e = Effect{Operation: in.Operation, Target: in.Target, Detail: string(in.Detail), Outcome: in.Outcome}
 	var s string
 	if len(in.Detail) > 0 && in.Detail[0] == '"' && json.Unmarshal(in.Detail, &s) == nil {
 		e.Detail = s
