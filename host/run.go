@@ -64,19 +64,6 @@ type ActionReport struct {
 	DeadLetter string `json:"dead_letter,omitempty"`
 }
 
-// Select returns the action list lava would use for trigger (spec 1.2): the
-// job's value when the job has the key at all (even [] or null), else the
-// realm's, else none. source is "job", "realm" or "".
-func Select(trigger Trigger, job, realm *value.Map) (list any, source string, ok bool) {
-	if v, has := job.Get(string(trigger)); has {
-		return v, "job", true
-	}
-	if v, has := realm.Get(string(trigger)); has {
-		return v, "realm", true
-	}
-	return nil, "", false
-}
-
 // Run runs the job's (or realm's) action list for trigger. job is lava's
 // augmented job (see PrepareJob, which Run applies), realm the realm item
 // and result the job's result (nil means {}).
