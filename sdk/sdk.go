@@ -112,6 +112,7 @@ type Request struct {
 	engine  *render.Engine
 	logger  *slog.Logger
 	secrets []string
+	parsed  any // a Typed action's parsed item
 }
 
 // Secret marks strings the action met at run time as secrets (e.g. a

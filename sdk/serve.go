@@ -67,9 +67,6 @@ func Serve(a Action, opts ...ServeOption) {
 	}
 }
 
-// errByHand ends ServeContext after answering a by-hand command.
-var errByHand = errors.New("run by hand")
-
 // ServeContext is Serve returning its error instead of exiting. It returns
 // when ctx ends or the host lets the plugin go.
 //
