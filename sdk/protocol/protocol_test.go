@@ -10,10 +10,10 @@ import (
 
 func TestRedactor(t *testing.T) {
 	t.Parallel()
-	r := protocol.NewRedactor("abc", "s3cret/with\"quote", "s3cret", "")
+	r := protocol.NewRedactor("test", "abcdefg", "s3cret/with\"quote", "s3cretXY", "")
 	cases := []struct{ in, want string }{
-		{"abc is too short to redact", "abc is too short to redact"},
-		{"key s3cret here", "key [REDACTED] here"},
+		{"test and abcdefg are too short to redact", "test and abcdefg are too short to redact"},
+		{"key s3cretXY here", "key [REDACTED] here"},
 		{`json {"k": "s3cret/with\"quote"}`, `json {"k": "[REDACTED]"}`},
 		{"raw s3cret/with\"quote", "raw [REDACTED]"},
 	}
@@ -22,12 +22,12 @@ func TestRedactor(t *testing.T) {
 			t.Errorf("String(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
-	v := r.Value(value.NewMap("s3cret", []any{"a s3cret", int64(1)}))
+	v := r.Value(value.NewMap("s3cretXY", []any{"a s3cretXY", int64(1)}))
 	if got := value.Repr(v); got != "{'[REDACTED]': ['a [REDACTED]', 1]}" {
 		t.Errorf("Value = %s", got)
 	}
 	var nilR *protocol.Redactor
-	if nilR.String("s3cret") != "s3cret" || nilR.Clone().String("s3cret") != "s3cret" {
+	if nilR.String("s3cretXY") != "s3cretXY" || nilR.Clone().String("s3cretXY") != "s3cretXY" {
 		t.Error("a nil redactor changed text")
 	}
 }

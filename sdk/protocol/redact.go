@@ -12,9 +12,10 @@ import (
 const Redacted = "[REDACTED]"
 
 // MinSecretLen is the shortest string a Redactor redacts: shorter values
-// (an empty token, a one-letter password) would shred ordinary text and are
-// no secret worth the name.
-const MinSecretLen = 4
+// (an empty token, an emulator's "test" credentials, a word that happens to
+// be a password) would shred ordinary text. Real credentials are longer:
+// AWS access key ids have 20 characters, secret keys 40.
+const MinSecretLen = 8
 
 // Redactor replaces every occurrence of known secret strings, and of their
 // JSON-escaped forms, with Redacted. The zero value and nil redact nothing.
