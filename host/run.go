@@ -248,6 +248,9 @@ func (h *Host) validate(ctx context.Context, key string, raw any, base *protocol
 		p := &plan[i]
 		req := requestFor(base, p.item, i, time.Time{})
 		msg, err := h.validateItem(ctx, p, req)
+		if err == nil && msg == "" {
+			msg = checkHostRender(ctx, p.in, p.item) // prerender.go
+		}
 		if err != nil {
 			return plan, &ActionError{Key: key, Index: i, Type: p.typ, Msg: err.Error(), Err: err, Invalid: true}
 		}
@@ -353,15 +356,20 @@ func (h *Host) execute(ctx context.Context, p step, base *protocol.Request, i in
 	// operation it was in) before the host gives up on it.
 	grace := min(max(h.cfg.ActionTimeout/20, 100*time.Millisecond), 2*time.Second)
 	req := requestFor(base, p.item, i, deadline.Add(-grace))
+	if err := prerenderRequest(ctx, p.in, req); err != nil { // prerender.go
+		return nil, &ActionError{Key: base.Trigger, Index: i, Type: p.typ, Msg: err.Error(), Err: err}
+	}
 	resp, err := call(ctx, p.in, true, func(ctx context.Context, pr *proc) (*protocol.Response, error) {
 		resp, err := pr.rpc.Execute(ctx, req)
 		if err != nil {
 			return nil, err
 		}
 		// Whatever the plugin says passes the redactor: the secrets of its
-		// environment, the values of fields it declares secret and the
+		// environment, the values of fields it declares secret (as written
+		// and, for a host-render plugin, as the host rendered them) and the
 		// secrets it reported.
 		red := pr.red.Clone()
+		red.Add(protocol.DeclaredSecrets(*pr.desc, p.item)...)
 		red.Add(protocol.DeclaredSecrets(*pr.desc, req.Item)...)
 		red.Response(resp)
 		return resp, nil
