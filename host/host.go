@@ -50,7 +50,10 @@ type Config struct {
 	Env []string
 	// Environ returns the host environment (default os.Environ). Plugins get
 	// only its allow-listed part: AWS_*, LAVA_*, TZ, HOME, PATH, TMPDIR,
-	// SSL_CERT_FILE, SSL_CERT_DIR and the proxy variables.
+	// SSL_CERT_FILE, SSL_CERT_DIR and the proxy variables. Its credential
+	// values are redacted from everything plugins return (README, "Security
+	// model"). LAVA_ACTION_REATTACH_<TYPE> in it makes the host attach to a
+	// plugin an author runs in debug mode instead of starting one.
 	Environ func() []string
 	// Now is the clock used for a job without ts_start; default time.Now.
 	Now func() time.Time

@@ -34,16 +34,21 @@ func NewRedactor(secrets ...string) *Redactor {
 
 // Add adds secrets to r.
 func (r *Redactor) Add(secrets ...string) {
+	added := false
 	for _, s := range secrets {
 		if len(s) < MinSecretLen || slices.Contains(r.secrets, s) {
 			continue
 		}
+		added = true
 		r.secrets = append(r.secrets, s)
 		if b, err := json.Marshal(s); err == nil {
 			if esc := string(b[1 : len(b)-1]); esc != s {
 				r.secrets = append(r.secrets, esc)
 			}
 		}
+	}
+	if !added {
+		return
 	}
 	// Longest first, so that a secret containing another goes whole.
 	slices.SortFunc(r.secrets, func(a, b string) int { return len(b) - len(a) })
