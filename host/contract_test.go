@@ -205,3 +205,19 @@ func TestBadReattachVariable(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// With verification on, the host refuses to attach to a debug-mode plugin
+// (its binary cannot be checked against the lock file).
+func TestReattachRefusedWithVerify(t *testing.T) {
+	t.Parallel()
+	h, _ := newHost(t, host.Config{Verify: true, Environ: func() []string {
+		return append(os.Environ(), `LAVA_ACTION_REATTACH_LOG={"protocol":"grpc","protocol_version":1,"network":"unix","addr":"/nonexistent.sock","pid":1}`)
+	}})
+	job, realm, result := fixture()
+	job.Set("on_success", []any{value.NewMap("action", "log", "message", "x")})
+	_, err := h.Run(context.Background(), host.OnSuccess, job, realm, result)
+	var pe *host.PluginError
+	if !errors.As(err, &pe) || pe.Kind != host.KindIntegrity || !strings.Contains(err.Error(), "attaching to a plugin in debug mode is refused with verification on") {
+		t.Fatalf("err = %v", err)
+	}
+}

@@ -126,8 +126,16 @@ func (in *instance) failedLocked() {
 
 func (in *instance) startLocked(ctx context.Context) (*proc, error) {
 	cfg := in.h.cfg
+	rc, attach, err := in.h.reattach(in.typ)
+	if err != nil {
+		return nil, &PluginError{Type: in.typ, Path: in.path, Kind: KindStart, Err: err}
+	}
+	if attach && cfg.Verify {
+		return nil, &PluginError{Type: in.typ, Path: in.path, Kind: KindIntegrity,
+			Err: fmt.Errorf("%s is set: attaching to a plugin in debug mode is refused with verification on", protocol.ReattachEnv(in.typ))}
+	}
 	var secure *plugin.SecureConfig
-	if cfg.Verify {
+	if cfg.Verify && !attach {
 		sc, warnings, err := in.h.verify(in.typ, in.path)
 		for _, w := range warnings {
 			in.h.log.Warn("plugin permissions", "plugin", in.typ, "warning", w)
@@ -156,13 +164,7 @@ func (in *instance) startLocked(ctx context.Context) (*proc, error) {
 			grpc.MaxCallRecvMsgSize(protocol.MaxMessageBytes), grpc.MaxCallSendMsgSize(protocol.MaxMessageBytes))},
 	}
 	var cmd *exec.Cmd
-	if rc, ok, err := in.h.reattach(in.typ); err != nil {
-		return nil, &PluginError{Type: in.typ, Path: in.path, Kind: KindStart, Err: err}
-	} else if ok {
-		if cfg.Verify {
-			return nil, &PluginError{Type: in.typ, Path: in.path, Kind: KindIntegrity,
-				Err: fmt.Errorf("%s is set: attaching to a plugin in debug mode is refused with verification on", protocol.ReattachEnv(in.typ))}
-		}
+	if attach {
 		in.h.log.Warn("attaching to a plugin in debug mode", "action", in.typ, "variable", protocol.ReattachEnv(in.typ), "pid", rc.Pid)
 		ccfg.Reattach, ccfg.SecureConfig = rc, nil
 	} else {
