@@ -103,7 +103,7 @@ func TestHostRunsDeclaredFieldChecks(t *testing.T) {
 			if !errors.As(err, &ae) || !ae.Invalid {
 				t.Errorf("not an invalid-list error: %#v", err)
 			}
-			if rep.Actions[0].Status != host.StatusFailed {
+			if rep.Actions[0].Status != host.StatusNotRun { // nothing ran (issue 10)
 				t.Errorf("status = %s", rep.Actions[0].Status)
 			}
 		})
