@@ -59,6 +59,30 @@ func bindArgs(fname string, args []any, kw *kwargs, names []string, defaults map
 	return out, nil
 }
 
+// bindPyArgs is bindArgs for a function written in Python: missing
+// arguments are reported as Python reports them.
+func bindPyArgs(fname string, args []any, kw *kwargs, names []string, defaults map[string]any) (map[string]any, error) {
+	var missing []string
+	for i, n := range names {
+		if _, has := defaults[n]; has || i < len(args) {
+			continue
+		}
+		if _, byKw := kw.get(n); !byKw {
+			missing = append(missing, "'"+n+"'")
+		}
+	}
+	switch len(missing) {
+	case 0:
+		return bindArgs(fname, args, kw, names, defaults)
+	case 1:
+		return nil, typeErrorf("%s() missing 1 required positional argument: %s", fname, missing[0])
+	case 2:
+		return nil, typeErrorf("%s() missing 2 required positional arguments: %s and %s", fname, missing[0], missing[1])
+	}
+	last := len(missing) - 1
+	return nil, typeErrorf("%s() missing %d required positional arguments: %s, and %s", fname, len(missing), strings.Join(missing[:last], ", "), missing[last])
+}
+
 func oneStringArg(fname, argName string, args []any, kw *kwargs) (string, error) {
 	p, err := bindArgs(fname, args, kw, []string{argName}, nil)
 	if err != nil {

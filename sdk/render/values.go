@@ -406,6 +406,8 @@ func typeName(v any) string {
 		return "uuid.UUID"
 	case *reMatch:
 		return "re.Match"
+	case *pyRegex:
+		return "re.Pattern"
 	case *tzInfo:
 		return "datetime.timezone"
 	case *namespace:
@@ -437,6 +439,8 @@ func objectTypeRepr(v any) string {
 		return "uuid.UUID object"
 	case *reMatch:
 		return "re.Match object"
+	case *pyRegex:
+		return "re.Pattern object"
 	case markup:
 		return "markupsafe.Markup object"
 	case *macroValue:
@@ -601,6 +605,8 @@ func writeRepr(b *strings.Builder, v any, depth int) {
 		b.WriteString("<Namespace ")
 		writeRepr(b, t.attrs, depth+1)
 		b.WriteString(">")
+	case *pyRegex:
+		b.WriteString(t.repr())
 	case *reMatch:
 		fmt.Fprintf(b, "<re.Match object; span=(%d, %d), match=%s>", t.span(0)[0], t.span(0)[1], value.QuoteString(t.group(0).(string)))
 	case *builtinFunc:
