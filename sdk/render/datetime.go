@@ -16,6 +16,7 @@ import (
 type pyDateTime struct {
 	t     time.Time // naive values are kept in time.UTC
 	naive bool
+	zone  *tzInfo // a dateutil zone (tzutc, tzoffset, tzfile, tzlocal), or nil
 }
 
 // pyDate is Python's datetime.date.
@@ -30,10 +31,14 @@ type pyTime struct {
 // pyTimedelta is Python's datetime.timedelta, in microseconds.
 type pyTimedelta struct{ us int64 }
 
-// tzInfo is Python's datetime.timezone (a fixed offset, optionally named).
+// tzInfo is Python's datetime.timezone (a fixed offset, optionally
+// named) or, when kind is set, one of dateutil.tz's zones.
 type tzInfo struct {
 	offset int // seconds east of UTC
 	label  string
+	kind   string         // "" (datetime.timezone), tzutc, tzoffset, tzlocal or tzfile
+	loc    *time.Location // tzlocal, tzfile: the zone's rules
+	file   string         // tzfile: the file name shown by repr
 }
 
 const usPerDay = int64(86400e6)
@@ -59,6 +64,9 @@ func (d pyDateTime) tz() *tzInfo {
 	if d.naive {
 		return nil
 	}
+	if d.zone != nil {
+		return d.zone
+	}
 	name, off := d.t.Zone()
 	if off == 0 {
 		return &tzInfo{}
@@ -67,6 +75,9 @@ func (d pyDateTime) tz() *tzInfo {
 }
 
 func (z *tzInfo) location() *time.Location {
+	if z.loc != nil {
+		return z.loc
+	}
 	if z.offset == 0 {
 		return time.UTC
 	}
@@ -84,6 +95,9 @@ func (z *tzInfo) name() string {
 }
 
 func (z *tzInfo) repr() string {
+	if z.kind != "" {
+		return z.dateutilRepr()
+	}
 	if z.offset == 0 && z.label == "" {
 		return "datetime.timezone.utc"
 	}
@@ -275,7 +289,7 @@ func (td pyTimedelta) getattr(name string) (any, bool) {
 			return float64(td.us) / 1e6, nil
 		}), true
 	}
-	return nil, false
+	return classAttr(timedeltaClass, name)
 }
 
 // ---- datetime attributes and methods ----
@@ -370,7 +384,7 @@ func (d pyDateTime) getattr(name string) (any, bool) {
 			if d.naive {
 				return nil, nil
 			}
-			return d.tz().name(), nil
+			return d.tzName(), nil
 		}), true
 	case "ctime":
 		return method("ctime", func(r *rt, args []any, kw *kwargs) (any, error) {
@@ -396,7 +410,7 @@ func (d pyDateTime) getattr(name string) (any, bool) {
 			case nil:
 				return newAware(src.In(time.Local)), nil
 			case *tzInfo:
-				return pyDateTime{t: src.In(z.location())}, nil
+				return inZone(src, z), nil
 			default:
 				return nil, typeErrorf("tzinfo argument must be None or of a tzinfo subclass, not type '%s'", typeName(z))
 			}
@@ -411,7 +425,7 @@ func (d pyDateTime) getattr(name string) (any, bool) {
 			return pyTuple{int64(y), int64(w), wd}, nil
 		}), true
 	}
-	return nil, false
+	return classAttr(datetimeClass, name)
 }
 
 func toOrdinal(t time.Time) int64 {
@@ -470,7 +484,11 @@ func makeDateTime(f [7]int, tz any) (pyDateTime, error) {
 	default:
 		return pyDateTime{}, typeErrorf("tzinfo argument must be None or of a tzinfo subclass, not type '%s'", typeName(tz))
 	}
-	return pyDateTime{t: time.Date(f[0], time.Month(f[1]), f[2], f[3], f[4], f[5], f[6]*1000, loc), naive: naive}, nil
+	out := pyDateTime{t: time.Date(f[0], time.Month(f[1]), f[2], f[3], f[4], f[5], f[6]*1000, loc), naive: naive}
+	if z, ok := tz.(*tzInfo); ok && z.kind != "" {
+		out.zone = z
+	}
+	return out, nil
 }
 
 func checkDate(y, m, d int) error {
@@ -530,7 +548,7 @@ func (d pyDate) getattr(name string) (any, bool) {
 			return pyDate{t: time.Date(f[0], time.Month(f[1]), f[2], 0, 0, 0, 0, time.UTC)}, nil
 		}), true
 	}
-	return nil, false
+	return classAttr(dateClass, name)
 }
 
 func (tm pyTime) getattr(name string) (any, bool) {
@@ -556,7 +574,7 @@ func (tm pyTime) getattr(name string) (any, bool) {
 			return strftime(f, time.Date(1900, 1, 1, tm.h, tm.m, tm.s, tm.us*1000, time.UTC), false), nil
 		}), true
 	}
-	return nil, false
+	return classAttr(timeClass, name)
 }
 
 // ---- strftime (glibc, C locale, with Python's %f %z %Z) ----
@@ -944,10 +962,13 @@ func dateAdd(v any, td pyTimedelta, sign int64) (any, error) {
 	switch t := v.(type) {
 	case pyDateTime:
 		nt := t.t.Add(time.Duration(sign*td.us) * time.Microsecond)
+		if t.zone != nil && t.zone.loc != nil {
+			nt = wallAdd(t.t, time.Duration(sign*td.us)*time.Microsecond)
+		}
 		if nt.Year() < 1 || nt.Year() > 9999 {
 			return nil, newErr(classOverflow, "date value out of range")
 		}
-		return pyDateTime{t: nt, naive: t.naive}, nil
+		return pyDateTime{t: nt, naive: t.naive, zone: t.zone}, nil
 	case pyDate:
 		days, _ := floorDivMod(td.us, usPerDay)
 		nt := t.t.AddDate(0, 0, int(sign*days))

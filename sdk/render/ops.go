@@ -173,6 +173,9 @@ func binOp(op string, a, b any) (any, error) {
 	if m, ok := b.(markup); ok {
 		b = string(m)
 	}
+	if v, ok, err := operandOp(op, a, b); ok {
+		return v, err
+	}
 	// integers
 	if isInt(a) && isInt(b) {
 		return intOp(op, a, b)

@@ -549,6 +549,18 @@ func pathFunc1(name string, fn func(string) any) *builtinFunc {
 
 var dateutilModule = &module{name: "dateutil", attrs: map[string]any{}}
 
-func init() { dateutilModule.attrs["parser"] = parsedateModule }
+// relativedeltaModule is dateutil.relativedelta.
+var relativedeltaModule = &module{name: "dateutil.relativedelta", attrs: map[string]any{
+	"relativedelta": &builtinFunc{name: "relativedelta", typName: "type", repr: "<class 'dateutil.relativedelta.relativedelta'>", fn: relativedeltaNew},
+}}
+
+func init() {
+	dateutilModule.attrs["parser"] = parsedateModule
+	dateutilModule.attrs["relativedelta"] = relativedeltaModule
+	dateutilModule.attrs["tz"] = tzModule
+	for i, n := range rdWeekdayNames {
+		relativedeltaModule.attrs[n] = &rdWeekday{day: i}
+	}
+}
 
 var _ = apd.New

@@ -409,11 +409,17 @@ func typeName(v any) string {
 	case *pyRegex:
 		return "re.Pattern"
 	case *tzInfo:
+		if t.kind != "" {
+			return t.kind
+		}
 		return "datetime.timezone"
 	case *namespace:
 		return "Namespace"
 	case *loopCtx:
 		return "LoopContext"
+	}
+	if o, ok := v.(pyObject); ok {
+		return o.typeName()
 	}
 	return fmt.Sprintf("%T", v)
 }
@@ -434,6 +440,9 @@ func objectTypeRepr(v any) string {
 	case pyTimedelta:
 		return "datetime.timedelta object"
 	case *tzInfo:
+		if t.kind != "" {
+			return "dateutil.tz.tz." + t.kind + " object"
+		}
 		return "datetime.timezone object"
 	case *uuidValue:
 		return "uuid.UUID object"
@@ -453,6 +462,9 @@ func objectTypeRepr(v any) string {
 		if t.typName != "" {
 			return t.typName + " object"
 		}
+	}
+	if o, ok := v.(pyObject); ok {
+		return o.qualName() + " object"
 	}
 	return typeName(v) + " object"
 }
@@ -488,6 +500,8 @@ func truthy(v any) bool {
 		return t.length() > 0
 	case dictView:
 		return t.d.Len() > 0
+	case interface{ truth() bool }:
+		return t.truth()
 	}
 	return true
 }
@@ -512,6 +526,9 @@ func pyStr(v any) string {
 	case pyTimedelta:
 		return t.str()
 	case *tzInfo:
+		if t.kind != "" {
+			return t.repr()
+		}
 		return t.name()
 	case *uuidValue:
 		return t.String()
@@ -619,6 +636,8 @@ func writeRepr(b *strings.Builder, v any, depth int) {
 		b.WriteString("<module '" + t.name + "'>")
 	case *loopCtx:
 		fmt.Fprintf(b, "<LoopContext %d/%d>", t.index0+1, t.length)
+	case pyObject:
+		b.WriteString(t.repr())
 	default:
 		fmt.Fprintf(b, "<%s object>", typeName(v))
 	}

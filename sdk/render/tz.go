@@ -1,0 +1,145 @@
+package render
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// dateutil.tz: tzutc, tzoffset, tzlocal, gettz (tzfile from the system's
+// zone data) and UTC. Zones with rules (tzfile, tzlocal) do wall-clock
+// arithmetic as Python's aware datetimes do.
+
+var tzUTC = &tzInfo{kind: "tzutc"}
+
+// dateutilRepr is the repr of a dateutil zone.
+func (z *tzInfo) dateutilRepr() string {
+	switch z.kind {
+	case "tzutc":
+		return "tzutc()"
+	case "tzlocal":
+		return "tzlocal()"
+	case "tzfile":
+		return "tzfile(" + reprAny(z.file) + ")"
+	}
+	name := "None"
+	if z.label != "" {
+		name = reprAny(z.label)
+	}
+	return fmt.Sprintf("tzoffset(%s, %d)", name, z.offset)
+}
+
+// tzName is datetime.tzname().
+func (d pyDateTime) tzName() any {
+	z := d.tz()
+	switch {
+	case z.kind == "tzutc":
+		return "UTC"
+	case z.kind == "tzoffset" && z.label == "":
+		return nil
+	case z.loc != nil:
+		name, _ := d.t.Zone()
+		return name
+	}
+	return z.name()
+}
+
+// inZone is t converted to zone z.
+func inZone(t time.Time, z *tzInfo) pyDateTime {
+	out := pyDateTime{t: t.In(z.location())}
+	if z.kind != "" {
+		out.zone = z
+	}
+	return out
+}
+
+// wallAdd adds d to t's wall-clock time and places the result in t's zone
+// again (Python's aware datetime + timedelta).
+func wallAdd(t time.Time, d time.Duration) time.Time {
+	w := time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC).Add(d)
+	return time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), t.Location())
+}
+
+// dateutilZone gives a parsed datetime dateutil's zone objects: tzutc()
+// for UTC, tzoffset(None, seconds) otherwise.
+func dateutilZone(d pyDateTime) pyDateTime {
+	if d.naive || d.zone != nil {
+		return d
+	}
+	_, off := d.t.Zone()
+	if off == 0 {
+		d.zone = tzUTC
+	} else {
+		d.zone = &tzInfo{kind: "tzoffset", offset: off}
+	}
+	return d
+}
+
+func tzClass(name string, fn func(r *rt, args []any, kw *kwargs) (any, error)) *builtinFunc {
+	return &builtinFunc{name: name, typName: "type", repr: "<class 'dateutil.tz.tz." + name + "'>", fn: fn}
+}
+
+var tzModule = &module{name: "dateutil.tz", attrs: map[string]any{
+	"UTC": tzUTC,
+	"tzutc": tzClass("tzutc", func(r *rt, args []any, kw *kwargs) (any, error) {
+		return tzUTC, argsCount("tzutc", args, kw, 0, 0)
+	}),
+	"tzlocal": tzClass("tzlocal", func(r *rt, args []any, kw *kwargs) (any, error) {
+		return &tzInfo{kind: "tzlocal", loc: time.Local}, argsCount("tzlocal", args, kw, 0, 0)
+	}),
+	"tzoffset": tzClass("tzoffset", tzOffsetNew),
+	"gettz":    &builtinFunc{name: "gettz", typName: "function", fn: gettz},
+}}
+
+func tzOffsetNew(r *rt, args []any, kw *kwargs) (any, error) {
+	p, err := bindPyArgs("__init__", args, kw, []string{"name", "offset"}, nil)
+	if err != nil {
+		return nil, err
+	}
+	z := &tzInfo{kind: "tzoffset"}
+	if p["name"] != nil {
+		s, ok := asString(p["name"])
+		if !ok {
+			return nil, typeErrorf("tzoffset name must be a string or None, not %s", typeName(p["name"]))
+		}
+		z.label = s
+	}
+	switch o := p["offset"].(type) {
+	case pyTimedelta:
+		z.offset = int(o.us / 1e6)
+	default:
+		f, ok := toFloat(o)
+		if !ok {
+			return nil, typeErrorf("unsupported type for timedelta seconds component: %s", typeName(o))
+		}
+		z.offset = int(f)
+	}
+	if z.offset <= -86400 || z.offset >= 86400 {
+		return nil, valueErrorf("offset must be a timedelta strictly between -timedelta(hours=24) and timedelta(hours=24).")
+	}
+	return z, nil
+}
+
+// gettz is dateutil.tz.gettz: a zone from the system's zone data (the IANA
+// name, as in /usr/share/zoneinfo), the local zone without a name, or None.
+func gettz(r *rt, args []any, kw *kwargs) (any, error) {
+	p, err := bindArgs("gettz", args, kw, []string{"name"}, map[string]any{"name": nil})
+	if err != nil {
+		return nil, err
+	}
+	name, _ := asString(p["name"])
+	if p["name"] != nil && !isString(p["name"]) {
+		return nil, typeErrorf("expected str, bytes or os.PathLike object, not %s", typeName(p["name"]))
+	}
+	if name == "" {
+		return &tzInfo{kind: "tzfile", loc: time.Local, file: "/etc/localtime"}, nil
+	}
+	if strings.Contains(name, "..") || strings.HasPrefix(name, "/") {
+		return nil, nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil || name == "Local" {
+		return nil, nil
+	}
+	return &tzInfo{kind: "tzfile", loc: loc, file: "/usr/share/zoneinfo/" + name}, nil
+}
