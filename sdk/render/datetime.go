@@ -371,6 +371,8 @@ func (d pyDateTime) getattr(name string) (any, bool) {
 			}
 			return w, nil
 		}), true
+	case "dst":
+		return method("dst", func(r *rt, args []any, kw *kwargs) (any, error) { return d.dst(), nil }), true
 	case "utcoffset":
 		return method("utcoffset", func(r *rt, args []any, kw *kwargs) (any, error) {
 			if d.naive {

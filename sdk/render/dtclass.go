@@ -8,6 +8,9 @@ import (
 // classAttr is a class attribute reached from an instance, as Python
 // allows (start.fromtimestamp(…), ustart.max, d.today()).
 func classAttr(class *builtinFunc, name string) (any, bool) {
+	if name == "__class__" {
+		return class, true
+	}
 	v, ok := class.attrs[name]
 	return v, ok
 }

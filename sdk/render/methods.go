@@ -51,6 +51,9 @@ func bindArgs(fname string, args []any, kw *kwargs, names []string, defaults map
 		if _, ok := out[n]; !ok {
 			d, has := defaults[n]
 			if !has {
+				if fname == "function" { // CPython's argument parser for a C constructor
+					return nil, typeErrorf("function missing required argument '%s' (pos %d)", n, i+1)
+				}
 				return nil, typeErrorf("%s() missing required argument '%s' (pos %d)", fname, n, i+1)
 			}
 			out[n] = d

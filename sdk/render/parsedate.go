@@ -226,7 +226,7 @@ var parsedateModule = &module{name: "dateutil.parser", attrs: map[string]any{
 		if !ok {
 			return nil, newErr(classParser, "Unknown string format: "+s)
 		}
-		return dateutilZone(d), nil
+		return dateutilZone(d, namesUTC(s)), nil
 	}},
 	"isoparse": &builtinFunc{name: "isoparse", typName: "function", fn: func(r *rt, args []any, kw *kwargs) (any, error) {
 		s, err := oneStringArg("isoparse", "dt_str", args, kw)
@@ -237,6 +237,6 @@ var parsedateModule = &module{name: "dateutil.parser", attrs: map[string]any{
 		if !ok {
 			return nil, valueErrorf("Invalid isoformat string: %s", reprAny(s))
 		}
-		return dateutilZone(d), nil
+		return dateutilZone(d, false), nil
 	}},
 }}

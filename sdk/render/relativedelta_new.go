@@ -13,7 +13,7 @@ func relativedeltaNew(r *rt, args []any, kw *kwargs) (any, error) {
 	for _, n := range rdArgNames {
 		defaults[n] = nil
 	}
-	p, err := bindArgs("__init__", args, kw, rdArgNames, defaults)
+	p, err := bindArgs("relativedelta.__init__", args, kw, rdArgNames, defaults)
 	if err != nil {
 		return nil, err
 	}
@@ -70,6 +70,12 @@ func rdInt(name string, v any) (int64, error) {
 			return int64(t), nil
 		}
 		return 0, valueErrorf("relativedelta %s=%s: only whole numbers are supported", name, pyStr(t))
+	}
+	if isString(v) {
+		if name == "days" {
+			return 0, typeErrorf("can only concatenate str (not \"int\") to str")
+		}
+		return 0, typeErrorf("bad operand type for abs(): 'str'")
 	}
 	if d, ok := toDecimal(v); ok {
 		if i, err := d.Int64(); err == nil {

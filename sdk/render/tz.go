@@ -61,12 +61,18 @@ func wallAdd(t time.Time, d time.Duration) time.Time {
 }
 
 // dateutilZone gives a parsed datetime dateutil's zone objects: tzutc()
-// for UTC, tzoffset(None, seconds) otherwise.
-func dateutilZone(d pyDateTime) pyDateTime {
+// for UTC, tzoffset(None, seconds) otherwise. With utcName (the text named
+// the zone Z, UTC or GMT) and a process zone that is UTC, dateutil's parser
+// gives tzlocal().
+func dateutilZone(d pyDateTime, utcName bool) pyDateTime {
 	if d.naive || d.zone != nil {
 		return d
 	}
 	_, off := d.t.Zone()
+	if off == 0 && utcName && localIsUTC() {
+		d.zone = &tzInfo{kind: "tzlocal", loc: time.Local}
+		return d
+	}
 	if off == 0 {
 		d.zone = tzUTC
 	} else {
@@ -92,7 +98,7 @@ var tzModule = &module{name: "dateutil.tz", attrs: map[string]any{
 }}
 
 func tzOffsetNew(r *rt, args []any, kw *kwargs) (any, error) {
-	p, err := bindPyArgs("__init__", args, kw, []string{"name", "offset"}, nil)
+	p, err := bindPyArgs("_TzOffsetFactory.__call__", args, kw, []string{"name", "offset"}, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -142,4 +148,44 @@ func gettz(r *rt, args []any, kw *kwargs) (any, error) {
 		return nil, nil
 	}
 	return &tzInfo{kind: "tzfile", loc: loc, file: "/usr/share/zoneinfo/" + name}, nil
+}
+
+// localIsUTC says whether the process zone's names are UTC (Python's
+// time.tzname).
+func localIsUTC() bool {
+	y := time.Now().Year()
+	for _, m := range []time.Month{time.January, time.July} {
+		if name, _ := time.Date(y, m, 1, 0, 0, 0, 0, time.Local).Zone(); name != "UTC" {
+			return false
+		}
+	}
+	return true
+}
+
+// namesUTC says whether dateutil's parser names a zero offset UTC (it
+// does unless the text says GMT).
+func namesUTC(s string) bool {
+	u := strings.ToUpper(strings.TrimSpace(s))
+	return !strings.Contains(u, "GMT")
+}
+
+// dst is datetime.dst(): None for naive values and datetime.timezone,
+// else the daylight saving amount of the zone at that time.
+func (d pyDateTime) dst() any {
+	z := d.tz()
+	if z == nil || z.kind == "" {
+		return nil
+	}
+	if z.loc == nil || !d.t.IsDST() {
+		return pyTimedelta{}
+	}
+	_, off := d.t.Zone()
+	std := off
+	for _, m := range []time.Month{time.January, time.July} {
+		t := time.Date(d.t.Year(), m, 1, 0, 0, 0, 0, z.loc)
+		if !t.IsDST() {
+			_, std = t.Zone()
+		}
+	}
+	return pyTimedelta{us: int64(off-std) * 1e6}
 }
