@@ -50,6 +50,11 @@ func init() {
 	timeClass.attrs["min"] = pyTime{}
 	timeClass.attrs["max"] = pyTime{h: 23, m: 59, s: 59, us: 999999}
 	timeClass.attrs["resolution"] = pyTimedelta{us: 1}
+	for _, c := range []*builtinFunc{datetimeClass, dateClass, timeClass, timedeltaClass} {
+		c.attrs["__name__"] = c.name
+		c.attrs["__qualname__"] = c.name
+		c.attrs["__module__"] = "datetime"
+	}
 }
 
 // timestampArg is a POSIX timestamp argument, rounded to microseconds.
