@@ -3,7 +3,6 @@ package render
 import (
 	"fmt"
 	"math/big"
-	"strconv"
 	"strings"
 
 	"github.com/cockroachdb/apd/v3"
@@ -545,30 +544,25 @@ func reprAny(v any) string {
 	return b.String()
 }
 
-func writeRepr(b *strings.Builder, v any, depth int) {
-	if depth > 100 {
-		b.WriteString("...")
-		return
-	}
+// reprOpts prints through sdk/value's repr printer, with reprHook for the
+// renderer's own types.
+var reprOpts value.ReprOptions
+
+func init() { reprOpts = value.ReprOptions{MaxDepth: 100, Hook: reprHook} }
+
+// writeRepr writes Python's repr(v).
+func writeRepr(b *strings.Builder, v any, depth int) { value.WriteRepr(b, v, reprOpts, depth) }
+
+func writeSeq(b *strings.Builder, items []any, open, closing string, depth int) {
+	value.WriteSeqRepr(b, items, open, closing, reprOpts, depth)
+}
+
+// reprHook is repr for the renderer's types (everything but the scalars
+// and value-model containers sdk/value prints itself).
+func reprHook(b *strings.Builder, v any, depth int) bool {
 	switch t := v.(type) {
-	case nil:
-		b.WriteString("None")
 	case *undefinedValue:
 		b.WriteString("Undefined")
-	case bool:
-		if t {
-			b.WriteString("True")
-		} else {
-			b.WriteString("False")
-		}
-	case int64:
-		b.WriteString(strconv.FormatInt(t, 10))
-	case *big.Int:
-		b.WriteString(t.String())
-	case float64:
-		b.WriteString(value.FormatFloat(t))
-	case string:
-		b.WriteString(value.QuoteString(t))
 	case markup:
 		b.WriteString("Markup(" + value.QuoteString(string(t)) + ")")
 	case *apd.Decimal:
@@ -603,7 +597,7 @@ func writeRepr(b *strings.Builder, v any, depth int) {
 			b.WriteByte('(')
 			writeRepr(b, t[0], depth+1)
 			b.WriteString(",)")
-			return
+			return true
 		}
 		writeSeq(b, t, "(", ")", depth)
 	case pyRange:
@@ -641,17 +635,7 @@ func writeRepr(b *strings.Builder, v any, depth int) {
 	default:
 		fmt.Fprintf(b, "<%s object>", typeName(v))
 	}
-}
-
-func writeSeq(b *strings.Builder, items []any, open, closing string, depth int) {
-	b.WriteString(open)
-	for i, e := range items {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		writeRepr(b, e, depth+1)
-	}
-	b.WriteString(closing)
+	return true
 }
 
 // normInt returns an int64 when i fits, else i.
