@@ -768,181 +768,209 @@ func swapCase(s string) string {
 
 // ---- strptime (Python's _strptime subset) ----
 
+// strptimeState is one datetime.strptime(s, f) parse.
+type strptimeState struct {
+	s, f                                    string
+	i                                       int // position in s
+	year, month, day, hour, minute, sec, us int
+	pm, yday                                int // -1 when not given
+	hour12, tzSet                           bool
+	tzOff                                   int
+}
+
 func strptime(s, f string) (pyDateTime, error) {
-	fail := func() (pyDateTime, error) {
-		return pyDateTime{}, valueErrorf("time data %s does not match format %s", value.QuoteString(s), value.QuoteString(f))
-	}
-	year, month, day, hour, minute, sec, us := 1900, 1, 1, 0, 0, 0, 0
-	pm := -1
-	hour12 := false
-	tzSet := false
-	tzOff := 0
-	yday := -1
-	i := 0
-	num := func(maxLen int) (int, bool) {
-		j := i
-		for j < len(s) && j-i < maxLen && s[j] >= '0' && s[j] <= '9' {
-			j++
-		}
-		if j == i {
-			return 0, false
-		}
-		n, _ := strconv.Atoi(s[i:j])
-		i = j
-		return n, true
-	}
-	name := func(names []string, short bool) (int, bool) {
-		for k, n := range names {
-			cand := n
-			if short {
-				cand = n[:3]
-			}
-			if len(s)-i >= len(cand) && strings.EqualFold(s[i:i+len(cand)], cand) {
-				i += len(cand)
-				return k, true
-			}
-		}
-		return 0, false
-	}
+	p := &strptimeState{s: s, f: f, year: 1900, month: 1, day: 1, pm: -1, yday: -1}
 	for k := 0; k < len(f); k++ {
 		c := f[k]
 		if c == ' ' || c == '\t' || c == '\n' {
-			for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n') {
-				i++
+			for p.i < len(s) && (s[p.i] == ' ' || s[p.i] == '\t' || s[p.i] == '\n') {
+				p.i++
 			}
 			continue
 		}
 		if c != '%' || k+1 >= len(f) {
-			if i >= len(s) || s[i] != c {
-				return fail()
+			if p.i >= len(s) || s[p.i] != c {
+				return p.fail()
 			}
-			i++
+			p.i++
 			continue
 		}
 		k++
-		var ok bool
-		switch f[k] {
-		case 'Y':
-			year, ok = num(4)
-		case 'y':
-			var y int
-			if y, ok = num(2); ok {
-				if y < 69 {
-					year = 2000 + y
-				} else {
-					year = 1900 + y
-				}
-			}
-		case 'm':
-			month, ok = num(2)
-		case 'd':
-			day, ok = num(2)
-		case 'H':
-			hour, ok = num(2)
-		case 'I':
-			hour, ok = num(2)
-			hour12 = true
-		case 'M':
-			minute, ok = num(2)
-		case 'S':
-			sec, ok = num(2)
-		case 'j':
-			yday, ok = num(3)
-		case 'f':
-			start := i
-			var n int
-			if n, ok = num(6); ok {
-				for d := i - start; d < 6; d++ {
-					n *= 10
-				}
-				us = n
-			}
-		case 'b', 'h':
-			var m int
-			if m, ok = name(monthNames, true); ok {
-				month = m + 1
-			}
-		case 'B':
-			var m int
-			if m, ok = name(monthNames, false); ok {
-				month = m + 1
-			}
-		case 'a':
-			_, ok = name(weekdayNames, true)
-		case 'A':
-			_, ok = name(weekdayNames, false)
-		case 'p':
-			if len(s)-i >= 2 {
-				switch strings.ToUpper(s[i : i+2]) {
-				case "AM":
-					pm, ok = 0, true
-				case "PM":
-					pm, ok = 1, true
-				}
-				if ok {
-					i += 2
-				}
-			}
-		case 'z':
-			if i < len(s) && s[i] == 'Z' {
-				i++
-				tzSet, ok = true, true
-				break
-			}
-			if i < len(s) && (s[i] == '+' || s[i] == '-') {
-				sign := 1
-				if s[i] == '-' {
-					sign = -1
-				}
-				i++
-				h, ok1 := num(2)
-				if ok1 && i < len(s) && s[i] == ':' {
-					i++
-				}
-				m, ok2 := num(2)
-				if ok1 && ok2 {
-					tzOff = sign * (h*3600 + m*60)
-					tzSet, ok = true, true
-				}
-			}
-		case 'Z':
-			for _, z := range []string{"UTC", "GMT"} {
-				if strings.HasPrefix(strings.ToUpper(s[i:]), z) {
-					i += 3
-					ok = true
-					break
-				}
-			}
-		case '%':
-			if i < len(s) && s[i] == '%' {
-				i++
-				ok = true
-			}
-		default:
-			return pyDateTime{}, valueErrorf("'%c' is a bad directive in format '%s'", f[k], f)
+		ok, err := p.directive(f[k])
+		if err != nil {
+			return pyDateTime{}, err
 		}
 		if !ok {
-			return fail()
+			return p.fail()
 		}
 	}
-	if i < len(s) {
-		return pyDateTime{}, valueErrorf("unconverted data remains: %s", s[i:])
+	return p.finish()
+}
+
+func (p *strptimeState) fail() (pyDateTime, error) {
+	return pyDateTime{}, valueErrorf("time data %s does not match format %s", value.QuoteString(p.s), value.QuoteString(p.f))
+}
+
+// num reads up to maxLen digits.
+func (p *strptimeState) num(maxLen int) (int, bool) {
+	j := p.i
+	for j < len(p.s) && j-p.i < maxLen && p.s[j] >= '0' && p.s[j] <= '9' {
+		j++
 	}
-	if hour12 && pm >= 0 {
-		hour %= 12
-		if pm == 1 {
-			hour += 12
+	if j == p.i {
+		return 0, false
+	}
+	n, _ := strconv.Atoi(p.s[p.i:j])
+	p.i = j
+	return n, true
+}
+
+// name reads one of names (or its three-letter form), any case.
+func (p *strptimeState) name(names []string, short bool) (int, bool) {
+	for k, n := range names {
+		cand := n
+		if short {
+			cand = n[:3]
+		}
+		if len(p.s)-p.i >= len(cand) && strings.EqualFold(p.s[p.i:p.i+len(cand)], cand) {
+			p.i += len(cand)
+			return k, true
 		}
 	}
-	if yday > 0 {
-		t := time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, yday-1)
-		month, day = int(t.Month()), t.Day()
+	return 0, false
+}
+
+// directive reads the field of one %-directive.
+func (p *strptimeState) directive(d byte) (bool, error) {
+	var ok bool
+	switch d {
+	case 'Y':
+		p.year, ok = p.num(4)
+	case 'y':
+		var y int
+		if y, ok = p.num(2); ok {
+			p.year = 1900 + y
+			if y < 69 {
+				p.year = 2000 + y
+			}
+		}
+	case 'm':
+		p.month, ok = p.num(2)
+	case 'd':
+		p.day, ok = p.num(2)
+	case 'H':
+		p.hour, ok = p.num(2)
+	case 'I':
+		p.hour, ok = p.num(2)
+		p.hour12 = true
+	case 'M':
+		p.minute, ok = p.num(2)
+	case 'S':
+		p.sec, ok = p.num(2)
+	case 'j':
+		p.yday, ok = p.num(3)
+	case 'f':
+		start := p.i
+		var n int
+		if n, ok = p.num(6); ok {
+			for k := p.i - start; k < 6; k++ {
+				n *= 10
+			}
+			p.us = n
+		}
+	case 'b', 'h', 'B':
+		var m int
+		if m, ok = p.name(monthNames, d != 'B'); ok {
+			p.month = m + 1
+		}
+	case 'a', 'A':
+		_, ok = p.name(weekdayNames, d == 'a')
+	case 'p':
+		ok = p.ampm()
+	case 'z':
+		ok = p.zone()
+	case 'Z':
+		for _, z := range []string{"UTC", "GMT"} {
+			if strings.HasPrefix(strings.ToUpper(p.s[p.i:]), z) {
+				p.i += 3
+				ok = true
+				break
+			}
+		}
+	case '%':
+		if p.i < len(p.s) && p.s[p.i] == '%' {
+			p.i++
+			ok = true
+		}
+	default:
+		return false, valueErrorf("'%c' is a bad directive in format '%s'", d, p.f)
+	}
+	return ok, nil
+}
+
+func (p *strptimeState) ampm() bool {
+	if len(p.s)-p.i < 2 {
+		return false
+	}
+	switch strings.ToUpper(p.s[p.i : p.i+2]) {
+	case "AM":
+		p.pm = 0
+	case "PM":
+		p.pm = 1
+	default:
+		return false
+	}
+	p.i += 2
+	return true
+}
+
+// zone reads %z: Z, or ±HHMM / ±HH:MM.
+func (p *strptimeState) zone() bool {
+	if p.i < len(p.s) && p.s[p.i] == 'Z' {
+		p.i++
+		p.tzSet = true
+		return true
+	}
+	if p.i >= len(p.s) || (p.s[p.i] != '+' && p.s[p.i] != '-') {
+		return false
+	}
+	sign := 1
+	if p.s[p.i] == '-' {
+		sign = -1
+	}
+	p.i++
+	h, ok1 := p.num(2)
+	if ok1 && p.i < len(p.s) && p.s[p.i] == ':' {
+		p.i++
+	}
+	m, ok2 := p.num(2)
+	if !ok1 || !ok2 {
+		return false
+	}
+	p.tzOff = sign * (h*3600 + m*60)
+	p.tzSet = true
+	return true
+}
+
+func (p *strptimeState) finish() (pyDateTime, error) {
+	if p.i < len(p.s) {
+		return pyDateTime{}, valueErrorf("unconverted data remains: %s", p.s[p.i:])
+	}
+	if p.hour12 && p.pm >= 0 {
+		p.hour %= 12
+		if p.pm == 1 {
+			p.hour += 12
+		}
+	}
+	if p.yday > 0 {
+		t := time.Date(p.year, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, p.yday-1)
+		p.month, p.day = int(t.Month()), t.Day()
 	}
 	var tz any
-	if tzSet {
-		tz = &tzInfo{offset: tzOff}
+	if p.tzSet {
+		tz = &tzInfo{offset: p.tzOff}
 	}
-	return makeDateTime([7]int{year, month, day, hour, minute, sec, us}, tz)
+	return makeDateTime([7]int{p.year, p.month, p.day, p.hour, p.minute, p.sec, p.us}, tz)
 }
 
 // ---- datetime arithmetic ----
