@@ -318,6 +318,14 @@ func (d pyDateTime) getattr(name string) (any, bool) {
 		return d.tz(), true
 	case "fold":
 		return int64(0), true
+	}
+	return d.method(name)
+}
+
+// method gives datetime's formatting and conversion methods.
+func (d pyDateTime) method(name string) (any, bool) {
+	t := d.t
+	switch name {
 	case "strftime":
 		return method("strftime", func(r *rt, args []any, kw *kwargs) (any, error) {
 			f, err := oneStringArg("strftime", "format", args, kw)
@@ -371,6 +379,15 @@ func (d pyDateTime) getattr(name string) (any, bool) {
 			}
 			return w, nil
 		}), true
+	}
+	return d.zoneMethod(name)
+}
+
+// zoneMethod gives datetime's zone, calendar and replace methods, then the
+// class attributes.
+func (d pyDateTime) zoneMethod(name string) (any, bool) {
+	t := d.t
+	switch name {
 	case "dst":
 		return method("dst", func(r *rt, args []any, kw *kwargs) (any, error) { return d.dst(), nil }), true
 	case "utcoffset":
