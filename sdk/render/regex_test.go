@@ -59,3 +59,21 @@ func TestRegexTranslate(t *testing.T) {
 		}
 	}
 }
+
+// FuzzRegex checks that no pattern, flag set or subject makes utils.re
+// panic or hang: every call ends with a result or one error.
+func FuzzRegex(f *testing.F) {
+	for _, p := range []string{`(?P<a>x)(?P=a)`, `x*`, `[]a-]`, `(?(1)a|b)`, `\U0001F600{,3}`, `(?<=a)b`, `(a|b)*?c`, `(?x) a # c`} {
+		f.Add(p, "axb x", int64(0))
+	}
+	eng := New()
+	f.Fuzz(func(t *testing.T, pattern, subject string, flags int64) {
+		vars := &Vars{}
+		tpl := `{{ utils.re.findall(p, s, f) }}{{ utils.re.sub(p, '-', s, flags=f) }}{{ utils.re.split(p, s, flags=f) }}`
+		p, _ := compileRe(pattern, flags&(reIgnoreCase|reMultiline|reDotAll|reVerbose|reASCII))
+		if p == nil {
+			return
+		}
+		_, _ = eng.Render(`{% set p = `+reprAny(pattern)+` %}{% set s = `+reprAny(subject)+` %}{% set f = `+reprAny(flags&(reIgnoreCase|reMultiline|reDotAll|reVerbose|reASCII))+` %}`+tpl, vars)
+	})
+}

@@ -33,10 +33,9 @@ type reSyntax struct {
 	flags  int64
 	groups int
 	names  map[string]int
-	order  []string // group names in group order
-	open   []int    // open groups: their number, 0 for non-capturing
-	openAt []int    // where each open group starts
-	last   int      // what precedes: 0 nothing repeatable, 1 an atom, 2 a repeat
+	open   []int // open groups: their number, 0 for non-capturing
+	openAt []int // where each open group starts
+	last   int   // what precedes: 0 nothing repeatable, 1 an atom, 2 a repeat
 }
 
 // reErr is a Python re.error at a pattern position.
