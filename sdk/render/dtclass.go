@@ -97,3 +97,46 @@ func ordinalArg(args []any, kw *kwargs) (time.Time, error) {
 	}
 	return time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, n-1), nil
 }
+
+func init() {
+	dateClass.attrs["fromisocalendar"] = method("fromisocalendar", func(r *rt, args []any, kw *kwargs) (any, error) {
+		t, err := isoCalendarArgs(args, kw)
+		return pyDate{t: t}, err
+	})
+	datetimeClass.attrs["fromisocalendar"] = method("fromisocalendar", func(r *rt, args []any, kw *kwargs) (any, error) {
+		t, err := isoCalendarArgs(args, kw)
+		return pyDateTime{t: t, naive: true}, err
+	})
+}
+
+// isoCalendarArgs is the date of an ISO year, week and weekday.
+func isoCalendarArgs(args []any, kw *kwargs) (time.Time, error) {
+	p, err := bindArgs("fromisocalendar", args, kw, []string{"year", "week", "day"}, nil)
+	if err != nil {
+		return time.Time{}, err
+	}
+	var f [3]int
+	for i, n := range []string{"year", "week", "day"} {
+		if f[i], err = intArg(p[n]); err != nil {
+			return time.Time{}, err
+		}
+	}
+	y, w, d := f[0], f[1], f[2]
+	if y < 1 || y > 9999 {
+		return time.Time{}, valueErrorf("Year is out of range: %d", y)
+	}
+	// ISO week 1 holds January 4th; its Monday starts the ISO year.
+	jan4 := time.Date(y, 1, 4, 0, 0, 0, 0, time.UTC)
+	monday := jan4.AddDate(0, 0, -((int(jan4.Weekday()) + 6) % 7))
+	weeks := 52
+	if _, last := time.Date(y, 12, 28, 0, 0, 0, 0, time.UTC).ISOWeek(); last == 53 {
+		weeks = 53
+	}
+	if w < 1 || w > weeks {
+		return time.Time{}, valueErrorf("Invalid week: %d", w)
+	}
+	if d < 1 || d > 7 {
+		return time.Time{}, valueErrorf("Invalid day: %d (range is [1, 7])", d)
+	}
+	return monday.AddDate(0, 0, (w-1)*7+d-1), nil
+}

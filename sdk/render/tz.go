@@ -3,6 +3,7 @@ package render
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -56,7 +57,7 @@ func inZone(t time.Time, z *tzInfo) pyDateTime {
 // wallAdd adds d to t's wall-clock time and places the result in t's zone
 // again (Python's aware datetime + timedelta).
 func wallAdd(t time.Time, d time.Duration) time.Time {
-	w := time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC).Add(d)
+	w := wallTime(t).Add(d)
 	return time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), t.Location())
 }
 
@@ -143,11 +144,7 @@ func gettz(r *rt, args []any, kw *kwargs) (any, error) {
 	if strings.Contains(name, "..") || strings.HasPrefix(name, "/") {
 		return nil, nil
 	}
-	loc, err := time.LoadLocation(name)
-	if err != nil || name == "Local" {
-		return nil, nil
-	}
-	return &tzInfo{kind: "tzfile", loc: loc, file: "/usr/share/zoneinfo/" + name}, nil
+	return gettzCache.get(name), nil
 }
 
 // localIsUTC says whether the process zone's names are UTC (Python's
@@ -188,4 +185,56 @@ func (d pyDateTime) dst() any {
 		}
 	}
 	return pyTimedelta{us: int64(off-std) * 1e6}
+}
+
+// binop gives Python's rule for two datetimes sharing one zone with rules
+// (a gettz zone): their difference is the wall-clock difference, as
+// Python ignores utcoffset() when both operands have the same tzinfo.
+func (d pyDateTime) binop(op string, other any, reflected bool) (any, bool, error) {
+	o, ok := other.(pyDateTime)
+	if op != "-" || !ok || d.zone == nil || d.zone.loc == nil || o.zone != d.zone {
+		return nil, false, nil
+	}
+	a, b := d, o
+	if reflected {
+		a, b = o, d
+	}
+	return pyTimedelta{us: wallTime(a.t).Sub(wallTime(b.t)).Microseconds()}, true, nil
+}
+
+// wallTime is t's wall-clock reading as a UTC time.
+func wallTime(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
+}
+
+// gettzCache keeps one zone per name, as dateutil's gettz does, so two
+// datetimes of the same zone share it (and subtract as wall clocks).
+var gettzCache = &zoneCache{m: map[string]*tzInfo{}}
+
+type zoneCache struct {
+	sync.Mutex
+	m map[string]*tzInfo
+}
+
+// get loads a zone by IANA name, or returns nil (None) when there is none.
+func (c *zoneCache) get(name string) any {
+	c.Lock()
+	defer c.Unlock()
+	if z, ok := c.m[name]; ok {
+		if z == nil {
+			return nil
+		}
+		return z
+	}
+	var z *tzInfo
+	if loc, err := time.LoadLocation(name); err == nil && name != "Local" {
+		z = &tzInfo{kind: "tzfile", loc: loc, file: "/usr/share/zoneinfo/" + name}
+	}
+	if len(c.m) < 1024 {
+		c.m[name] = z
+	}
+	if z == nil {
+		return nil
+	}
+	return z
 }
