@@ -666,6 +666,9 @@ func pyEqualDepth(a, b any, depth int) bool {
 	if _, ok := b.(*undefinedValue); ok {
 		return false
 	}
+	if e, ok := a.(interface{ pyEqual(any) bool }); ok {
+		return e.pyEqual(b)
+	}
 	if c, ok := numCompare(a, b); ok {
 		return c == 0
 	}

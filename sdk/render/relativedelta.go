@@ -118,7 +118,7 @@ func (d *relativeDelta) repr() string {
 	var parts []string
 	for i, v := range d.rel() {
 		if *v != 0 {
-			parts = append(parts, fmt.Sprintf("%s=%+d", rdRelNames[i], *v))
+			parts = append(parts, rdRelNames[i]+"="+formatPlusG(*v))
 		}
 	}
 	for i, a := range d.abs {
@@ -363,3 +363,43 @@ func absInt64(v int64) int64 {
 }
 
 func isLeap(y int) bool { return y%4 == 0 && (y%100 != 0 || y%400 == 0) }
+
+// formatPlusG is Python's format(v, '+g'): six significant digits, an
+// exponent from 1e6 on, as relativedelta's repr prints its fields.
+func formatPlusG(v int64) string {
+	out := strconv.FormatFloat(float64(v), 'g', 6, 64)
+	if v >= 0 {
+		out = "+" + out
+	}
+	return out
+}
+
+// pyEqual is relativedelta's ==: every field equal; a weekday without n
+// equals the same weekday with n=1.
+func (d *relativeDelta) pyEqual(other any) bool {
+	e, ok := other.(*relativeDelta)
+	if !ok {
+		return false
+	}
+	if (d.weekday == nil) != (e.weekday == nil) {
+		return false
+	}
+	if d.weekday != nil {
+		n1, n2 := d.weekday.n, e.weekday.n
+		if d.weekday.day != e.weekday.day || (n1 != n2 && !((n1 == 0 || n1 == 1) && (n2 == 0 || n2 == 1))) {
+			return false
+		}
+	}
+	dr, er := d.rel(), e.rel()
+	for i := range dr {
+		if *dr[i] != *er[i] {
+			return false
+		}
+	}
+	for i := range d.abs {
+		if (d.abs[i] == nil) != (e.abs[i] == nil) || (d.abs[i] != nil && *d.abs[i] != *e.abs[i]) {
+			return false
+		}
+	}
+	return true
+}
