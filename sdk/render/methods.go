@@ -588,208 +588,139 @@ func splitLines(s string, keep bool) *pyList {
 	return &pyList{items: out}
 }
 
+// dictMethods are the dict methods with a plain body, by name.
+var dictMethods = map[string]func(d *pyDict, name string, args []any, kw *kwargs) (any, error){
+	"keys":       dictKeys,
+	"values":     dictKeys,
+	"items":      dictKeys,
+	"get":        dictGet,
+	"copy":       dictCopy,
+	"update":     dictUpdate,
+	"pop":        dictPop,
+	"setdefault": dictSetdefault,
+	"clear":      dictClear,
+}
+
 func dictMethod(d *pyDict, name string) (any, bool) {
-	m := func(fn func(args []any, kw *kwargs) (any, error)) (any, bool) {
-		return method(name, func(r *rt, args []any, kw *kwargs) (any, error) { return fn(args, kw) }), true
-	}
-	switch name {
-	case "keys", "values", "items":
-		return m(func(args []any, kw *kwargs) (any, error) {
-			if err := noArgs("dict."+name, args, kw); err != nil {
-				return nil, err
-			}
-			return dictView{d: d, kind: name}, nil
-		})
-	case "get":
-		return m(func(args []any, kw *kwargs) (any, error) {
-			if err := argsCount("get", args, kw, 1, 2); err != nil {
-				return nil, err
-			}
-			if v, ok := d.get(args[0]); ok {
-				return v, nil
-			}
-			if len(args) == 2 {
-				return args[1], nil
-			}
-			return nil, nil
-		})
-	case "copy":
-		return m(func(args []any, kw *kwargs) (any, error) { return d.copy(), nil })
-	case "update":
-		return m(func(args []any, kw *kwargs) (any, error) {
-			if len(args) > 1 {
-				return nil, typeErrorf("update expected at most 1 argument, got %d", len(args))
-			}
-			if len(args) == 1 {
-				switch o := args[0].(type) {
-				case *pyDict:
-					for _, kv := range o.items() {
-						if err := d.set(kv[0], kv[1]); err != nil {
-							return nil, err
-						}
-					}
-				default:
-					items, err := iterate(nil, o)
-					if err != nil {
-						return nil, err
-					}
-					for _, it := range items {
-						pair, err := iterate(nil, it)
-						if err != nil || len(pair) != 2 {
-							return nil, valueErrorf("dictionary update sequence element has wrong length")
-						}
-						if err := d.set(pair[0], pair[1]); err != nil {
-							return nil, err
-						}
-					}
-				}
-			}
-			if kw != nil {
-				for _, k := range kw.names {
-					_ = d.set(k, kw.vals[k])
-				}
-			}
-			return nil, nil
-		})
-	case "pop":
-		return m(func(args []any, kw *kwargs) (any, error) {
-			if err := argsCount("pop", args, kw, 1, 2); err != nil {
-				return nil, err
-			}
-			if v, ok := d.get(args[0]); ok {
-				d.del(args[0])
-				return v, nil
-			}
-			if len(args) == 2 {
-				return args[1], nil
-			}
-			return nil, newErr(classKey, reprAny(args[0]))
-		})
-	case "setdefault":
-		return m(func(args []any, kw *kwargs) (any, error) {
-			if err := argsCount("setdefault", args, kw, 1, 2); err != nil {
-				return nil, err
-			}
-			if v, ok := d.get(args[0]); ok {
-				return v, nil
-			}
-			var def any
-			if len(args) == 2 {
-				def = args[1]
-			}
-			if err := d.set(args[0], def); err != nil {
-				return nil, err
-			}
-			return def, nil
-		})
-	case "clear":
-		return m(func(args []any, kw *kwargs) (any, error) {
-			*d = *newDict(0)
-			return nil, nil
-		})
+	if fn, ok := dictMethods[name]; ok {
+		return method(name, func(r *rt, args []any, kw *kwargs) (any, error) { return fn(d, name, args, kw) }), true
 	}
 	return nil, false
 }
 
-func listMethod(l *pyList, name string) (any, bool) {
-	m := func(fn func(args []any, kw *kwargs) (any, error)) (any, bool) {
-		return method(name, func(r *rt, args []any, kw *kwargs) (any, error) { return fn(args, kw) }), true
+func dictKeys(d *pyDict, name string, args []any, kw *kwargs) (any, error) {
+	if err := noArgs("dict."+name, args, kw); err != nil {
+		return nil, err
 	}
-	switch name {
-	case "append":
-		return m(func(args []any, kw *kwargs) (any, error) {
-			if err := argsCount("list.append", args, kw, 1, 1); err != nil {
-				return nil, err
-			}
-			if len(l.items) >= maxRepeat {
-				return nil, &limitError{sentinel: ErrOutputTooLarge, detail: "list too large"}
-			}
-			l.items = append(l.items, args[0])
-			return nil, nil
-		})
-	case "extend":
-		return m(func(args []any, kw *kwargs) (any, error) {
-			if err := argsCount("list.extend", args, kw, 1, 1); err != nil {
-				return nil, err
-			}
-			items, err := iterate(nil, args[0])
-			if err != nil {
-				return nil, err
-			}
-			if len(l.items)+len(items) > maxRepeat {
-				return nil, &limitError{sentinel: ErrOutputTooLarge, detail: "list too large"}
-			}
-			l.items = append(l.items, items...)
-			return nil, nil
-		})
-	case "insert":
-		return m(func(args []any, kw *kwargs) (any, error) {
-			if err := argsCount("insert", args, kw, 2, 2); err != nil {
-				return nil, err
-			}
-			i, err := intArg(args[0])
-			if err != nil {
-				return nil, err
-			}
-			n := len(l.items)
-			if i < 0 {
-				i += n
-				if i < 0 {
-					i = 0
-				}
-			}
-			if i > n {
-				i = n
-			}
-			l.items = append(l.items[:i], append([]any{args[1]}, l.items[i:]...)...)
-			return nil, nil
-		})
-	case "pop":
-		return m(func(args []any, kw *kwargs) (any, error) {
-			if err := argsCount("pop", args, kw, 0, 1); err != nil {
-				return nil, err
-			}
-			if len(l.items) == 0 {
-				return nil, newErr(classIndex, "pop from empty list")
-			}
-			i := len(l.items) - 1
-			if len(args) == 1 {
-				j, err := intArg(args[0])
-				if err != nil {
+	return dictView{d: d, kind: name}, nil
+}
+
+func dictGet(d *pyDict, name string, args []any, kw *kwargs) (any, error) {
+	if err := argsCount("get", args, kw, 1, 2); err != nil {
+		return nil, err
+	}
+	if v, ok := d.get(args[0]); ok {
+		return v, nil
+	}
+	if len(args) == 2 {
+		return args[1], nil
+	}
+	return nil, nil
+}
+
+func dictCopy(d *pyDict, name string, args []any, kw *kwargs) (any, error) {
+	return d.copy(), nil
+}
+
+func dictUpdate(d *pyDict, name string, args []any, kw *kwargs) (any, error) {
+	if len(args) > 1 {
+		return nil, typeErrorf("update expected at most 1 argument, got %d", len(args))
+	}
+	if len(args) == 1 {
+		switch o := args[0].(type) {
+		case *pyDict:
+			for _, kv := range o.items() {
+				if err := d.set(kv[0], kv[1]); err != nil {
 					return nil, err
 				}
-				if j < 0 {
-					j += len(l.items)
-				}
-				if j < 0 || j >= len(l.items) {
-					return nil, newErr(classIndex, "pop index out of range")
-				}
-				i = j
 			}
-			v := l.items[i]
-			l.items = append(l.items[:i], l.items[i+1:]...)
-			return v, nil
-		})
-	case "remove":
-		return m(func(args []any, kw *kwargs) (any, error) {
-			if err := argsCount("list.remove", args, kw, 1, 1); err != nil {
+		default:
+			items, err := iterate(nil, o)
+			if err != nil {
 				return nil, err
 			}
-			for i, e := range l.items {
-				if pyEqual(e, args[0]) {
-					l.items = append(l.items[:i], l.items[i+1:]...)
-					return nil, nil
+			for _, it := range items {
+				pair, err := iterate(nil, it)
+				if err != nil || len(pair) != 2 {
+					return nil, valueErrorf("dictionary update sequence element has wrong length")
+				}
+				if err := d.set(pair[0], pair[1]); err != nil {
+					return nil, err
 				}
 			}
-			return nil, valueErrorf("list.remove(x): x not in list")
-		})
-	case "reverse":
-		return m(func(args []any, kw *kwargs) (any, error) {
-			for i, j := 0, len(l.items)-1; i < j; i, j = i+1, j-1 {
-				l.items[i], l.items[j] = l.items[j], l.items[i]
-			}
-			return nil, nil
-		})
+		}
+	}
+	if kw != nil {
+		for _, k := range kw.names {
+			_ = d.set(k, kw.vals[k])
+		}
+	}
+	return nil, nil
+}
+
+func dictPop(d *pyDict, name string, args []any, kw *kwargs) (any, error) {
+	if err := argsCount("pop", args, kw, 1, 2); err != nil {
+		return nil, err
+	}
+	if v, ok := d.get(args[0]); ok {
+		d.del(args[0])
+		return v, nil
+	}
+	if len(args) == 2 {
+		return args[1], nil
+	}
+	return nil, newErr(classKey, reprAny(args[0]))
+}
+
+func dictSetdefault(d *pyDict, name string, args []any, kw *kwargs) (any, error) {
+	if err := argsCount("setdefault", args, kw, 1, 2); err != nil {
+		return nil, err
+	}
+	if v, ok := d.get(args[0]); ok {
+		return v, nil
+	}
+	var def any
+	if len(args) == 2 {
+		def = args[1]
+	}
+	if err := d.set(args[0], def); err != nil {
+		return nil, err
+	}
+	return def, nil
+}
+
+func dictClear(d *pyDict, name string, args []any, kw *kwargs) (any, error) {
+	*d = *newDict(0)
+	return nil, nil
+}
+
+// listMethods are the list methods with a plain body, by name.
+var listMethods = map[string]func(l *pyList, name string, args []any, kw *kwargs) (any, error){
+	"append":  listAppend,
+	"extend":  listExtend,
+	"insert":  listInsert,
+	"pop":     listPop,
+	"remove":  listRemove,
+	"reverse": listReverse,
+	"copy":    listCopy,
+	"clear":   listClear,
+}
+
+func listMethod(l *pyList, name string) (any, bool) {
+	if fn, ok := listMethods[name]; ok {
+		return method(name, func(r *rt, args []any, kw *kwargs) (any, error) { return fn(l, name, args, kw) }), true
+	}
+	switch name {
 	case "sort":
 		return method(name, func(r *rt, args []any, kw *kwargs) (any, error) {
 			p, err := bindArgs("sort", args, kw, []string{"reverse"}, map[string]any{"reverse": false})
@@ -803,14 +734,113 @@ func listMethod(l *pyList, name string) (any, bool) {
 			l.items = sorted
 			return nil, nil
 		}), true
-	case "copy":
-		return m(func(args []any, kw *kwargs) (any, error) { return &pyList{items: append([]any(nil), l.items...)}, nil })
-	case "clear":
-		return m(func(args []any, kw *kwargs) (any, error) { l.items = nil; return nil, nil })
 	case "index", "count":
 		return seqMethod(l.items, name)
 	}
 	return nil, false
+}
+
+func listAppend(l *pyList, name string, args []any, kw *kwargs) (any, error) {
+	if err := argsCount("list.append", args, kw, 1, 1); err != nil {
+		return nil, err
+	}
+	if len(l.items) >= maxRepeat {
+		return nil, &limitError{sentinel: ErrOutputTooLarge, detail: "list too large"}
+	}
+	l.items = append(l.items, args[0])
+	return nil, nil
+}
+
+func listExtend(l *pyList, name string, args []any, kw *kwargs) (any, error) {
+	if err := argsCount("list.extend", args, kw, 1, 1); err != nil {
+		return nil, err
+	}
+	items, err := iterate(nil, args[0])
+	if err != nil {
+		return nil, err
+	}
+	if len(l.items)+len(items) > maxRepeat {
+		return nil, &limitError{sentinel: ErrOutputTooLarge, detail: "list too large"}
+	}
+	l.items = append(l.items, items...)
+	return nil, nil
+}
+
+func listInsert(l *pyList, name string, args []any, kw *kwargs) (any, error) {
+	if err := argsCount("insert", args, kw, 2, 2); err != nil {
+		return nil, err
+	}
+	i, err := intArg(args[0])
+	if err != nil {
+		return nil, err
+	}
+	n := len(l.items)
+	if i < 0 {
+		i += n
+		if i < 0 {
+			i = 0
+		}
+	}
+	if i > n {
+		i = n
+	}
+	l.items = append(l.items[:i], append([]any{args[1]}, l.items[i:]...)...)
+	return nil, nil
+}
+
+func listPop(l *pyList, name string, args []any, kw *kwargs) (any, error) {
+	if err := argsCount("pop", args, kw, 0, 1); err != nil {
+		return nil, err
+	}
+	if len(l.items) == 0 {
+		return nil, newErr(classIndex, "pop from empty list")
+	}
+	i := len(l.items) - 1
+	if len(args) == 1 {
+		j, err := intArg(args[0])
+		if err != nil {
+			return nil, err
+		}
+		if j < 0 {
+			j += len(l.items)
+		}
+		if j < 0 || j >= len(l.items) {
+			return nil, newErr(classIndex, "pop index out of range")
+		}
+		i = j
+	}
+	v := l.items[i]
+	l.items = append(l.items[:i], l.items[i+1:]...)
+	return v, nil
+}
+
+func listRemove(l *pyList, name string, args []any, kw *kwargs) (any, error) {
+	if err := argsCount("list.remove", args, kw, 1, 1); err != nil {
+		return nil, err
+	}
+	for i, e := range l.items {
+		if pyEqual(e, args[0]) {
+			l.items = append(l.items[:i], l.items[i+1:]...)
+			return nil, nil
+		}
+	}
+	return nil, valueErrorf("list.remove(x): x not in list")
+}
+
+func listReverse(l *pyList, name string, args []any, kw *kwargs) (any, error) {
+	for i, j := 0, len(l.items)-1; i < j; i, j = i+1, j-1 {
+		l.items[i], l.items[j] = l.items[j], l.items[i]
+	}
+	return nil, nil
+}
+
+func listCopy(l *pyList, name string, args []any, kw *kwargs) (any, error) {
+	return &pyList{items: append([]any(nil), l.items...)}, nil
+}
+
+func listClear(l *pyList, name string, args []any, kw *kwargs) (any, error) {
+	l.items = nil
+	return nil, nil
 }
 
 func tupleMethod(t pyTuple, name string) (any, bool) {
