@@ -483,34 +483,47 @@ func pyStrFormat(r *rt, format string, args []any, kw *kwargs) (any, error) {
 }
 
 // formatSpec is Python's format(v, spec) for the common mini-language.
-func formatSpec(v any, spec string) (string, error) {
-	if spec == "" {
-		return pyStr(v), nil
+// fmtSpec is a parsed format-spec mini-language field:
+// [[fill]align][sign][#][0][width][,|_][.precision][type].
+type fmtSpec struct {
+	fill  string
+	align byte
+	sign  string
+	alt   bool
+	width int
+	comma bool
+	prec  int
+	typ   byte
+}
+
+func (f *fmtSpec) flags() string {
+	if f.alt {
+		return f.sign + "#"
 	}
-	fill, align := " ", byte(0)
+	return f.sign
+}
+
+func parseFmtSpec(spec string) (*fmtSpec, error) {
+	f := &fmtSpec{fill: " ", prec: -1}
 	rs := []rune(spec)
 	i := 0
 	if len(rs) >= 2 && strings.ContainsRune("<>=^", rs[1]) {
-		fill, align = string(rs[0]), byte(rs[1])
+		f.fill, f.align = string(rs[0]), byte(rs[1])
 		i = 2
 	} else if len(rs) >= 1 && strings.ContainsRune("<>=^", rs[0]) {
-		align = byte(rs[0])
+		f.align = byte(rs[0])
 		i = 1
 	}
 	spec = string(rs[i:])
-	sign := ""
 	if spec != "" && strings.IndexByte("+- ", spec[0]) >= 0 {
-		sign = spec[:1]
-		spec = spec[1:]
+		f.sign, spec = spec[:1], spec[1:]
 	}
-	alt := false
 	if strings.HasPrefix(spec, "#") {
-		alt = true
-		spec = spec[1:]
+		f.alt, spec = true, spec[1:]
 	}
 	if strings.HasPrefix(spec, "0") {
-		if align == 0 {
-			fill, align = "0", '='
+		if f.align == 0 {
+			f.fill, f.align = "0", '='
 		}
 		spec = spec[1:]
 	}
@@ -518,143 +531,167 @@ func formatSpec(v any, spec string) (string, error) {
 	for k < len(spec) && spec[k] >= '0' && spec[k] <= '9' {
 		k++
 	}
-	width := 0
 	if k > 0 {
-		width, _ = strconv.Atoi(spec[:k])
+		f.width, _ = strconv.Atoi(spec[:k])
 	}
-	if err := checkWidth(width); err != nil {
-		return "", err
+	if err := checkWidth(f.width); err != nil {
+		return nil, err
 	}
 	spec = spec[k:]
-	comma := false
 	if strings.HasPrefix(spec, ",") || strings.HasPrefix(spec, "_") {
-		comma = true
-		spec = spec[1:]
+		f.comma, spec = true, spec[1:]
 	}
-	prec := -1
 	if strings.HasPrefix(spec, ".") {
 		k = 1
 		for k < len(spec) && spec[k] >= '0' && spec[k] <= '9' {
 			k++
 		}
-		prec, _ = strconv.Atoi(spec[1:k])
+		f.prec, _ = strconv.Atoi(spec[1:k])
 		spec = spec[k:]
 	}
-	typ := byte(0)
 	if spec != "" {
-		typ = spec[0]
+		f.typ = spec[0]
 	}
-	flags := sign
-	if alt {
-		flags += "#"
+	return f, nil
+}
+
+// formatSpec is format(v, spec).
+func formatSpec(v any, spec string) (string, error) {
+	if spec == "" {
+		return pyStr(v), nil
+	}
+	f, err := parseFmtSpec(spec)
+	if err != nil {
+		return "", err
 	}
 	var s string
-	numeric := false
-	switch typ {
+	numeric := true
+	switch f.typ {
 	case 0, 's':
-		if typ == 0 && isNumber(v) {
-			if _, ok := v.(bool); !ok {
-				numeric = true
-				if f, ok := v.(float64); ok && prec >= 0 {
-					s = formatFloatSpec(f, 'g', prec, flags)
-				} else {
-					s = pyStr(v)
-					if comma && isInt(v) {
-						neg := strings.HasPrefix(s, "-")
-						s = signed(groupThousands(strings.TrimPrefix(s, "-")), neg, "")
-					}
-					if sign == "+" && !strings.HasPrefix(s, "-") {
-						s = "+" + s
-					}
-				}
-				break
-			}
-		}
-		s = pyStr(v)
-		if prec >= 0 && prec < len([]rune(s)) {
-			s = string([]rune(s)[:prec])
-		}
-		if align == 0 {
-			align = '<'
-		}
+		s, numeric = f.formatDefault(v)
 	case 'd', 'x', 'X', 'o', 'b', 'n':
-		numeric = true
-		bi, ok := toBig(v)
-		if !ok {
-			return "", valueErrorf("Unknown format code '%c' for object of type '%s'", typ, typeName(v))
+		if s, err = f.formatInt(v); err != nil {
+			return "", err
 		}
-		neg := bi.Sign() < 0
-		abs := new(big.Int).Abs(bi)
-		switch typ {
-		case 'x':
-			s = abs.Text(16)
-		case 'X':
-			s = strings.ToUpper(abs.Text(16))
-		case 'o':
-			s = abs.Text(8)
-		case 'b':
-			s = abs.Text(2)
-		default:
-			s = abs.String()
-			if comma {
-				s = groupThousands(s)
-			}
-		}
-		s = signed(s, neg, flags)
 	case 'f', 'F', 'e', 'E', 'g', 'G', '%':
-		numeric = true
-		f, ok := toFloat(v)
-		if !ok || isString(v) {
-			return "", valueErrorf("Unknown format code '%c' for object of type '%s'", typ, typeName(v))
-		}
-		if prec < 0 {
-			prec = 6
-		}
-		if typ == '%' {
-			s = formatFloatSpec(f*100, 'f', prec, flags) + "%"
-		} else {
-			s = formatFloatSpec(f, typ, prec, flags)
-		}
-		if comma {
-			neg := strings.HasPrefix(s, "-")
-			body := strings.TrimLeft(s, "+- ")
-			intPart, frac, hasFrac := strings.Cut(body, ".")
-			body = groupThousands(intPart)
-			if hasFrac {
-				body += "." + frac
-			}
-			s = signed(body, neg, flags)
+		if s, err = f.formatFloat(v); err != nil {
+			return "", err
 		}
 	default:
-		return "", valueErrorf("Unknown format code '%c' for object of type '%s'", typ, typeName(v))
+		return "", valueErrorf("Unknown format code '%c' for object of type '%s'", f.typ, typeName(v))
 	}
+	return f.pad(s, numeric), nil
+}
+
+// formatDefault is the empty and 's' types; numbers keep their number form.
+func (f *fmtSpec) formatDefault(v any) (string, bool) {
+	if _, isBool := v.(bool); f.typ == 0 && isNumber(v) && !isBool {
+		if x, ok := v.(float64); ok && f.prec >= 0 {
+			return formatFloatSpec(x, 'g', f.prec, f.flags()), true
+		}
+		s := pyStr(v)
+		if f.comma && isInt(v) {
+			neg := strings.HasPrefix(s, "-")
+			s = signed(groupThousands(strings.TrimPrefix(s, "-")), neg, "")
+		}
+		if f.sign == "+" && !strings.HasPrefix(s, "-") {
+			s = "+" + s
+		}
+		return s, true
+	}
+	s := pyStr(v)
+	if f.prec >= 0 && f.prec < len([]rune(s)) {
+		s = string([]rune(s)[:f.prec])
+	}
+	if f.align == 0 {
+		f.align = '<'
+	}
+	return s, false
+}
+
+func (f *fmtSpec) formatInt(v any) (string, error) {
+	bi, ok := toBig(v)
+	if !ok {
+		return "", valueErrorf("Unknown format code '%c' for object of type '%s'", f.typ, typeName(v))
+	}
+	abs := new(big.Int).Abs(bi)
+	var s string
+	switch f.typ {
+	case 'x':
+		s = abs.Text(16)
+	case 'X':
+		s = strings.ToUpper(abs.Text(16))
+	case 'o':
+		s = abs.Text(8)
+	case 'b':
+		s = abs.Text(2)
+	default:
+		s = abs.String()
+		if f.comma {
+			s = groupThousands(s)
+		}
+	}
+	return signed(s, bi.Sign() < 0, f.flags()), nil
+}
+
+func (f *fmtSpec) formatFloat(v any) (string, error) {
+	x, ok := toFloat(v)
+	if !ok || isString(v) {
+		return "", valueErrorf("Unknown format code '%c' for object of type '%s'", f.typ, typeName(v))
+	}
+	prec := f.prec
+	if prec < 0 {
+		prec = 6
+	}
+	var s string
+	if f.typ == '%' {
+		s = formatFloatSpec(x*100, 'f', prec, f.flags()) + "%"
+	} else {
+		s = formatFloatSpec(x, f.typ, prec, f.flags())
+	}
+	if f.comma {
+		neg := strings.HasPrefix(s, "-")
+		body := strings.TrimLeft(s, "+- ")
+		intPart, frac, hasFrac := strings.Cut(body, ".")
+		body = groupThousands(intPart)
+		if hasFrac {
+			body += "." + frac
+		}
+		s = signed(body, neg, f.flags())
+	}
+	return s, nil
+}
+
+// pad applies width, fill and alignment.
+func (f *fmtSpec) pad(s string, numeric bool) string {
+	align := f.align
 	if align == 0 {
+		align = '<'
 		if numeric {
 			align = '>'
-		} else {
-			align = '<'
 		}
 	}
 	n := len([]rune(s))
-	if width > n {
-		padN := width - n
-		switch align {
-		case '<':
-			s += strings.Repeat(fill, padN)
-		case '>':
-			s = strings.Repeat(fill, padN) + s
-		case '^':
-			left := padN / 2
-			s = strings.Repeat(fill, left) + s + strings.Repeat(fill, padN-left)
-		case '=':
-			signPart := ""
-			if len(s) > 0 && strings.IndexByte("+- ", s[0]) >= 0 {
-				signPart, s = s[:1], s[1:]
-			}
-			s = signPart + strings.Repeat(fill, padN) + s
-		}
+	if f.width <= n {
+		return s
 	}
-	return s, nil
+	padN := f.width - n
+	switch align {
+	case '<':
+		s += strings.Repeat(f.fill, padN)
+	case '>':
+		s = strings.Repeat(f.fill, padN) + s
+	case '^':
+		left := padN / 2
+		s = strings.Repeat(f.fill, left) + s + strings.Repeat(f.fill, padN-left)
+	case '=':
+		signPart := ""
+		if len(s) > 0 && strings.IndexByte("+- ", s[0]) >= 0 {
+			signPart, s = s[:1], s[1:]
+		}
+		s = signPart + strings.Repeat(f.fill, padN) + s
+	}
+	return s
 }
 
 func groupThousands(s string) string {
