@@ -11,146 +11,183 @@ import (
 )
 
 // pyPercent is Python's str % args.
+// percentState is one printf-style str % args formatting.
+type percentState struct {
+	format      string
+	i           int
+	pos         []any
+	next        int
+	mapping     *pyDict
+	usedMapping bool
+}
+
+// pyPercent is Python's format % args.
 func pyPercent(format string, args any) (any, error) {
-	var pos []any
-	var mapping *pyDict
+	p := &percentState{format: format}
 	switch a := args.(type) {
 	case pyTuple:
-		pos = a
+		p.pos = a
 	case *pyDict:
-		mapping = a
-		pos = []any{a}
+		p.mapping = a
+		p.pos = []any{a}
 	default:
-		pos = []any{a}
+		p.pos = []any{a}
 	}
-	next := 0
-	take := func() (any, error) {
-		if next >= len(pos) {
-			return nil, typeErrorf("not enough arguments for format string")
-		}
-		v := pos[next]
-		next++
-		return v, nil
-	}
-	usedMapping := false
 	var b strings.Builder
-	for i := 0; i < len(format); i++ {
-		c := format[i]
+	for ; p.i < len(format); p.i++ {
+		c := format[p.i]
 		if c != '%' {
 			b.WriteByte(c)
 			continue
 		}
-		i++
-		if i >= len(format) {
+		p.i++
+		if p.i >= len(format) {
 			return nil, valueErrorf("incomplete format")
 		}
-		var arg any
-		haveArg := false
-		if format[i] == '(' {
-			if mapping == nil {
-				return nil, typeErrorf("format requires a mapping")
-			}
-			depth, j := 1, i+1
-			for ; j < len(format) && depth > 0; j++ {
-				switch format[j] {
-				case '(':
-					depth++
-				case ')':
-					depth--
-				}
-			}
-			if depth > 0 {
-				return nil, valueErrorf("incomplete format key")
-			}
-			key := format[i+1 : j-1]
-			v, ok := mapping.get(key)
-			if !ok {
-				return nil, newErr(classKey, "'"+key+"'")
-			}
-			arg, haveArg, usedMapping = v, true, true
-			i = j
-		}
-		// flags
-		var flags string
-		for i < len(format) && strings.IndexByte("-+ #0", format[i]) >= 0 {
-			flags += string(format[i])
-			i++
-		}
-		width := -1
-		if i < len(format) && format[i] == '*' {
-			w, err := take()
-			if err != nil {
-				return nil, err
-			}
-			wi, ok := w.(int64)
-			if !ok {
-				return nil, typeErrorf("* wants int")
-			}
-			width = int(wi)
-			if width < 0 {
-				flags += "-"
-				width = -width
-			}
-			i++
-		} else {
-			start := i
-			for i < len(format) && format[i] >= '0' && format[i] <= '9' {
-				i++
-			}
-			if i > start {
-				width, _ = strconv.Atoi(format[start:i])
-			}
-		}
-		prec := -1
-		if i < len(format) && format[i] == '.' {
-			i++
-			if i < len(format) && format[i] == '*' {
-				p, err := take()
-				if err != nil {
-					return nil, err
-				}
-				pi, ok := p.(int64)
-				if !ok {
-					return nil, typeErrorf("* wants int")
-				}
-				prec = int(pi)
-				i++
-			} else {
-				start := i
-				for i < len(format) && format[i] >= '0' && format[i] <= '9' {
-					i++
-				}
-				prec, _ = strconv.Atoi(format[start:i])
-			}
-		}
-		for i < len(format) && strings.IndexByte("hlL", format[i]) >= 0 {
-			i++
-		}
-		if i >= len(format) {
-			return nil, valueErrorf("incomplete format")
-		}
-		conv := format[i]
-		if conv == '%' {
-			b.WriteByte('%')
-			continue
-		}
-		if !haveArg {
-			v, err := take()
-			if err != nil {
-				return nil, err
-			}
-			arg = v
-		}
-		s, err := formatOne(conv, flags, width, prec, arg, i)
-		if err != nil {
+		if err := p.field(&b); err != nil {
 			return nil, err
 		}
-		b.WriteString(s)
 	}
-	if next < len(pos) && !usedMapping && mapping == nil {
+	if p.next < len(p.pos) && !p.usedMapping && p.mapping == nil {
 		return nil, typeErrorf("not all arguments converted during string formatting")
 	}
 	return b.String(), nil
+}
+
+// take is the next positional argument.
+func (p *percentState) take() (any, error) {
+	if p.next >= len(p.pos) {
+		return nil, typeErrorf("not enough arguments for format string")
+	}
+	v := p.pos[p.next]
+	p.next++
+	return v, nil
+}
+
+// field formats one conversion after its '%'.
+func (p *percentState) field(b *strings.Builder) error {
+	arg, haveArg, err := p.mappingKey()
+	if err != nil {
+		return err
+	}
+	flags, width, prec, err := p.flagsWidthPrec()
+	if err != nil {
+		return err
+	}
+	f := p.format
+	for p.i < len(f) && strings.IndexByte("hlL", f[p.i]) >= 0 {
+		p.i++
+	}
+	if p.i >= len(f) {
+		return valueErrorf("incomplete format")
+	}
+	conv := f[p.i]
+	if conv == '%' {
+		b.WriteByte('%')
+		return nil
+	}
+	if !haveArg {
+		if arg, err = p.take(); err != nil {
+			return err
+		}
+	}
+	s, err := formatOne(conv, flags, width, prec, arg, p.i)
+	if err != nil {
+		return err
+	}
+	b.WriteString(s)
+	return nil
+}
+
+// mappingKey reads a %(key) and looks it up in the mapping argument.
+func (p *percentState) mappingKey() (any, bool, error) {
+	f := p.format
+	if f[p.i] != '(' {
+		return nil, false, nil
+	}
+	if p.mapping == nil {
+		return nil, false, typeErrorf("format requires a mapping")
+	}
+	depth, j := 1, p.i+1
+	for ; j < len(f) && depth > 0; j++ {
+		switch f[j] {
+		case '(':
+			depth++
+		case ')':
+			depth--
+		}
+	}
+	if depth > 0 {
+		return nil, false, valueErrorf("incomplete format key")
+	}
+	key := f[p.i+1 : j-1]
+	v, ok := p.mapping.get(key)
+	if !ok {
+		return nil, false, newErr(classKey, "'"+key+"'")
+	}
+	p.usedMapping = true
+	p.i = j
+	return v, true, nil
+}
+
+// starArg is the int argument of a '*' width or precision.
+func (p *percentState) starArg() (int, error) {
+	v, err := p.take()
+	if err != nil {
+		return 0, err
+	}
+	n, ok := v.(int64)
+	if !ok {
+		return 0, typeErrorf("* wants int")
+	}
+	p.i++
+	return int(n), nil
+}
+
+func (p *percentState) digits() (int, bool) {
+	start := p.i
+	for p.i < len(p.format) && p.format[p.i] >= '0' && p.format[p.i] <= '9' {
+		p.i++
+	}
+	n, _ := strconv.Atoi(p.format[start:p.i])
+	return n, p.i > start
+}
+
+// flagsWidthPrec reads the flags, width and precision of a conversion.
+func (p *percentState) flagsWidthPrec() (string, int, int, error) {
+	f := p.format
+	var flags string
+	for p.i < len(f) && strings.IndexByte("-+ #0", f[p.i]) >= 0 {
+		flags += string(f[p.i])
+		p.i++
+	}
+	width := -1
+	if p.i < len(f) && f[p.i] == '*' {
+		w, err := p.starArg()
+		if err != nil {
+			return "", 0, 0, err
+		}
+		if width = w; width < 0 {
+			flags += "-"
+			width = -width
+		}
+	} else if n, ok := p.digits(); ok {
+		width = n
+	}
+	prec := -1
+	if p.i < len(f) && f[p.i] == '.' {
+		p.i++
+		if p.i < len(f) && f[p.i] == '*' {
+			n, err := p.starArg()
+			if err != nil {
+				return "", 0, 0, err
+			}
+			prec = n
+		} else {
+			prec, _ = p.digits()
+		}
+	}
+	return flags, width, prec, nil
 }
 
 func padField(s string, flags string, width int, numeric bool) string {
