@@ -413,6 +413,7 @@ func cStyleG(a float64, prec int, alt bool) string {
 }
 
 // pyStrFormat is Python's str.format.
+// pyStrFormat is Python's str.format(*args, **kw).
 func pyStrFormat(r *rt, format string, args []any, kw *kwargs) (any, error) {
 	var b strings.Builder
 	auto := 0
@@ -439,84 +440,95 @@ func pyStrFormat(r *rt, format string, args []any, kw *kwargs) (any, error) {
 		if j < 0 {
 			return nil, valueErrorf("Single '{' encountered in format string")
 		}
-		field := format[i+1 : i+j]
-		i += j
-		name, spec, _ := strings.Cut(field, ":")
-		conv := ""
-		if k := strings.IndexByte(name, '!'); k >= 0 {
-			conv = name[k+1:]
-			name = name[:k]
-		}
-		// attribute / index access
-		rest := ""
-		if k := strings.IndexAny(name, ".["); k >= 0 {
-			rest = name[k:]
-			name = name[:k]
-		}
-		var v any
-		if name == "" {
-			if auto >= len(args) {
-				return nil, newErr(classIndex, fmt.Sprintf("Replacement index %d out of range for positional args tuple", auto))
-			}
-			v = args[auto]
-			auto++
-		} else if n, err := strconv.Atoi(name); err == nil {
-			if n >= len(args) {
-				return nil, newErr(classIndex, fmt.Sprintf("Replacement index %d out of range for positional args tuple", n))
-			}
-			v = args[n]
-		} else {
-			val, ok := kw.get(name)
-			if !ok {
-				return nil, newErr(classKey, "'"+name+"'")
-			}
-			v = val
-		}
-		for rest != "" {
-			if rest[0] == '.' {
-				k := strings.IndexAny(rest[1:], ".[")
-				attr := rest[1:]
-				if k >= 0 {
-					attr, rest = rest[1:k+1], rest[k+1:]
-				} else {
-					rest = ""
-				}
-				nv, err := getAttr(v, attr)
-				if err != nil {
-					return nil, err
-				}
-				v = nv
-			} else {
-				k := strings.IndexByte(rest, ']')
-				if k < 0 {
-					return nil, valueErrorf("Missing ']' in format string")
-				}
-				key := rest[1:k]
-				rest = rest[k+1:]
-				var kk any = key
-				if n, err := strconv.Atoi(key); err == nil {
-					kk = int64(n)
-				}
-				nv, err := getItem(v, kk)
-				if err != nil {
-					return nil, err
-				}
-				v = nv
-			}
-		}
-		switch conv {
-		case "r", "a":
-			v = reprAny(v)
-		case "s":
-			v = pyStr(v)
-		}
-		s, err := formatSpec(v, spec)
+		s, err := formatField(format[i+1:i+j], args, kw, &auto)
 		if err != nil {
 			return nil, err
 		}
 		b.WriteString(s)
+		i += j
 	}
 	return b.String(), nil
+}
+
+// formatField formats one {name.attr[key]!conv:spec} replacement field.
+func formatField(field string, args []any, kw *kwargs, auto *int) (string, error) {
+	name, spec, _ := strings.Cut(field, ":")
+	conv := ""
+	if k := strings.IndexByte(name, '!'); k >= 0 {
+		conv, name = name[k+1:], name[:k]
+	}
+	rest := ""
+	if k := strings.IndexAny(name, ".["); k >= 0 {
+		rest, name = name[k:], name[:k]
+	}
+	v, err := formatArg(name, args, kw, auto)
+	if err != nil {
+		return "", err
+	}
+	if v, err = formatLookup(v, rest); err != nil {
+		return "", err
+	}
+	switch conv {
+	case "r", "a":
+		v = reprAny(v)
+	case "s":
+		v = pyStr(v)
+	}
+	return formatSpec(v, spec)
+}
+
+// formatArg is the argument a field names: automatic, by index or by keyword.
+func formatArg(name string, args []any, kw *kwargs, auto *int) (any, error) {
+	if name == "" {
+		if *auto >= len(args) {
+			return nil, newErr(classIndex, fmt.Sprintf("Replacement index %d out of range for positional args tuple", *auto))
+		}
+		*auto++
+		return args[*auto-1], nil
+	}
+	if n, err := strconv.Atoi(name); err == nil {
+		if n >= len(args) {
+			return nil, newErr(classIndex, fmt.Sprintf("Replacement index %d out of range for positional args tuple", n))
+		}
+		return args[n], nil
+	}
+	v, ok := kw.get(name)
+	if !ok {
+		return nil, newErr(classKey, "'"+name+"'")
+	}
+	return v, nil
+}
+
+// formatLookup applies a field's .attr and [key] parts.
+func formatLookup(v any, rest string) (any, error) {
+	for rest != "" {
+		var err error
+		if rest[0] == '.' {
+			attr := rest[1:]
+			if k := strings.IndexAny(rest[1:], ".["); k >= 0 {
+				attr, rest = rest[1:k+1], rest[k+1:]
+			} else {
+				rest = ""
+			}
+			if v, err = getAttr(v, attr); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		k := strings.IndexByte(rest, ']')
+		if k < 0 {
+			return nil, valueErrorf("Missing ']' in format string")
+		}
+		var key any = rest[1:k]
+		if n, err := strconv.Atoi(rest[1:k]); err == nil {
+			key = int64(n)
+		}
+		rest = rest[k+1:]
+		if v, err = getItem(v, key); err != nil {
+			return nil, err
+		}
+	}
+	return v, nil
 }
 
 // formatSpec is Python's format(v, spec) for the common mini-language.
