@@ -647,6 +647,23 @@ func pad(n int, width int, flag byte, def byte) string {
 }
 
 func strftimeSpec(spec, flag byte, t time.Time, aware bool) (string, bool) {
+	s, ok := strftimeDate(spec, flag, t, aware)
+	if !ok {
+		if s, ok = strftimeTime(spec, flag, t, aware); !ok {
+			return "", false
+		}
+	}
+	switch flag {
+	case '^':
+		s = strings.ToUpper(s)
+	case '#':
+		s = swapCase(s)
+	}
+	return s, true
+}
+
+// strftimeDate formats the date directives (%a %b %d %Y %U …).
+func strftimeDate(spec, flag byte, t time.Time, aware bool) (string, bool) {
 	var s string
 	switch spec {
 	case 'a':
@@ -669,14 +686,47 @@ func strftimeSpec(spec, flag byte, t time.Time, aware bool) (string, bool) {
 		s = pad(t.Day(), 2, flag, ' ')
 	case 'F':
 		s = strftime("%Y-%m-%d", t, aware)
-	case 'f':
-		s = fmt.Sprintf("%06d", t.Nanosecond()/1000)
 	case 'G':
 		y, _ := t.ISOWeek()
 		s = pad(y, 4, flag, '0')
 	case 'g':
 		y, _ := t.ISOWeek()
 		s = pad(y%100, 2, flag, '0')
+	case 'j':
+		s = pad(t.YearDay(), 3, flag, '0')
+	case 'm':
+		s = pad(int(t.Month()), 2, flag, '0')
+	case 'u':
+		w := int(t.Weekday())
+		if w == 0 {
+			w = 7
+		}
+		s = strconv.Itoa(w)
+	case 'w':
+		s = strconv.Itoa(int(t.Weekday()))
+	case 'U':
+		s = pad((t.YearDay()+6-int(t.Weekday()))/7, 2, flag, '0')
+	case 'W':
+		s = pad((t.YearDay()+6-(int(t.Weekday())+6)%7)/7, 2, flag, '0')
+	case 'V':
+		_, w := t.ISOWeek()
+		s = pad(w, 2, flag, '0')
+	case 'y':
+		s = pad(t.Year()%100, 2, flag, '0')
+	case 'Y':
+		s = strconv.Itoa(t.Year()) // glibc does not pad %Y; Python on Linux prints the year as is
+	default:
+		return "", false
+	}
+	return s, true
+}
+
+// strftimeTime formats the time, zone and literal directives (%H %M %S %z %% …).
+func strftimeTime(spec, flag byte, t time.Time, aware bool) (string, bool) {
+	var s string
+	switch spec {
+	case 'f':
+		s = fmt.Sprintf("%06d", t.Nanosecond()/1000)
 	case 'H':
 		s = pad(t.Hour(), 2, flag, '0')
 	case 'k':
@@ -691,10 +741,6 @@ func strftimeSpec(spec, flag byte, t time.Time, aware bool) (string, bool) {
 			def = ' '
 		}
 		s = pad(h, 2, flag, def)
-	case 'j':
-		s = pad(t.YearDay(), 3, flag, '0')
-	case 'm':
-		s = pad(int(t.Month()), 2, flag, '0')
 	case 'M':
 		s = pad(t.Minute(), 2, flag, '0')
 	case 'n':
@@ -725,25 +771,6 @@ func strftimeSpec(spec, flag byte, t time.Time, aware bool) (string, bool) {
 		s = strconv.FormatInt(tt.Unix(), 10)
 	case 'S':
 		s = pad(t.Second(), 2, flag, '0')
-	case 'u':
-		w := int(t.Weekday())
-		if w == 0 {
-			w = 7
-		}
-		s = strconv.Itoa(w)
-	case 'w':
-		s = strconv.Itoa(int(t.Weekday()))
-	case 'U':
-		s = pad((t.YearDay()+6-int(t.Weekday()))/7, 2, flag, '0')
-	case 'W':
-		s = pad((t.YearDay()+6-(int(t.Weekday())+6)%7)/7, 2, flag, '0')
-	case 'V':
-		_, w := t.ISOWeek()
-		s = pad(w, 2, flag, '0')
-	case 'y':
-		s = pad(t.Year()%100, 2, flag, '0')
-	case 'Y':
-		s = strconv.Itoa(t.Year()) // glibc does not pad %Y; Python on Linux prints the year as is
 	case 'z':
 		if aware {
 			_, off := t.Zone()
@@ -758,12 +785,6 @@ func strftimeSpec(spec, flag byte, t time.Time, aware bool) (string, bool) {
 		s = "%"
 	default:
 		return "", false
-	}
-	switch flag {
-	case '^':
-		s = strings.ToUpper(s)
-	case '#':
-		s = swapCase(s)
 	}
 	return s, true
 }

@@ -265,47 +265,22 @@ func encode(b *strings.Builder, v any, opt EncodeOptions, level int) error {
 	case string:
 		WriteJSONString(b, t, opt.HTMLSafe)
 	case Decimal:
-		if opt.DecimalAsText {
-			b.WriteString(t.String())
-			return nil
-		}
-		if !opt.DecimalAsNumber {
-			return &UnsupportedTypeError{PyType: "Decimal"}
-		}
-		if t.IsInteger() {
-			i := new(big.Int)
-			if _, ok := i.SetString(t.String(), 10); ok {
-				b.WriteString(i.String())
-				return nil
-			}
-		}
-		b.WriteString(jsonFloat(t.Float64()))
+		return encodeDecimal(b, t, opt)
 	case DateTime:
 		if !opt.DateTimeAsISO {
 			return &UnsupportedTypeError{PyType: "datetime"}
 		}
 		WriteJSONString(b, t.ISOFormat(), opt.HTMLSafe)
 	case *Map:
-		if t.Len() == 0 {
-			b.WriteString("{}")
-			return nil
-		}
 		keys := t.Keys()
 		if opt.SortKeys {
 			sortStrings(keys)
 		}
-		b.WriteByte('{')
+		o := Object{Keys: keys, Vals: make([]any, len(keys))}
 		for i, k := range keys {
-			sep(b, opt, level+1, i)
-			WriteJSONString(b, k, opt.HTMLSafe)
-			b.WriteString(": ")
-			vv, _ := t.Get(k)
-			if err := encode(b, vv, opt, level+1); err != nil {
-				return err
-			}
+			o.Vals[i], _ = t.Get(k)
 		}
-		closing(b, opt, level)
-		b.WriteByte('}')
+		return encodeObject(b, o, opt, level)
 	case []any:
 		if len(t) == 0 {
 			b.WriteString("[]")
@@ -332,6 +307,27 @@ func encode(b *strings.Builder, v any, opt EncodeOptions, level int) error {
 		}
 		return &UnsupportedTypeError{PyType: fmt.Sprintf("%T", v)}
 	}
+	return nil
+}
+
+// encodeDecimal writes a Decimal as opt says: its text, an int or float,
+// or Python's error.
+func encodeDecimal(b *strings.Builder, t Decimal, opt EncodeOptions) error {
+	if opt.DecimalAsText {
+		b.WriteString(t.String())
+		return nil
+	}
+	if !opt.DecimalAsNumber {
+		return &UnsupportedTypeError{PyType: "Decimal"}
+	}
+	if t.IsInteger() {
+		i := new(big.Int)
+		if _, ok := i.SetString(t.String(), 10); ok {
+			b.WriteString(i.String())
+			return nil
+		}
+	}
+	b.WriteString(jsonFloat(t.Float64()))
 	return nil
 }
 
