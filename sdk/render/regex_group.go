@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode"
 )
@@ -135,26 +136,50 @@ func (t *reSyntax) pythonGroup(start int) error {
 	return reErr("unknown extension ?P"+string(t.peek(0)), start+1)
 }
 
-// conditional translates (?(id/name)yes|no).
+// conditional translates (?(id/name)yes|no). A numbered group that does
+// not exist is reported after the whole pattern is read, as Python does.
 func (t *reSyntax) conditional(start int) error {
 	t.pos++
 	name, err := t.condName()
 	if err != nil {
 		return err
 	}
+	at := t.pos - len([]rune(name)) - 1
 	g, ok := t.names[name]
-	if !ok {
-		n := 0
-		if _, e := fmt.Sscanf(name, "%d", &n); e != nil || fmt.Sprint(n) != name {
-			return reErr(fmt.Sprintf("bad character in group name %s", reprAny(name)), t.pos-len([]rune(name))-1)
+	switch {
+	case ok:
+	case isIdentifier(name):
+		return reErr(fmt.Sprintf("unknown group name %s", reprAny(name)), at)
+	default:
+		n, e := strconv.Atoi(name)
+		if e != nil || n < 0 || strings.ContainsAny(name, "+- ") {
+			return reErr(fmt.Sprintf("bad character in group name %s", reprAny(name)), at)
 		}
-		if n >= 100 || n > t.groups {
-			return reErr(fmt.Sprintf("invalid group reference %d", n), t.pos-len([]rune(name))-1)
+		if n == 0 {
+			return reErr("bad group number", at)
+		}
+		if n >= 100 {
+			return reErr(fmt.Sprintf("invalid group reference %d", n), at)
+		}
+		if _, seen := t.condRefs[n]; !seen {
+			t.condRefs[n] = at
+			t.condOrder = append(t.condOrder, n)
 		}
 		g = n
 	}
 	t.push(0, start)
 	fmt.Fprintf(&t.out, "(?(%d)", g)
+	return nil
+}
+
+// checkCondRefs reports a conditional's reference to a group the pattern
+// does not have.
+func (t *reSyntax) checkCondRefs() error {
+	for _, g := range t.condOrder {
+		if g > t.groups {
+			return reErr(fmt.Sprintf("invalid group reference %d", g), t.condRefs[g])
+		}
+	}
 	return nil
 }
 

@@ -35,7 +35,11 @@ type reSyntax struct {
 	names  map[string]int
 	open   []int // open groups: their number, 0 for non-capturing
 	openAt []int // where each open group starts
-	last   int   // what precedes: 0 nothing repeatable, 1 an atom, 2 a repeat
+	// condRefs are the numbered groups conditionals refer to, with the
+	// position of the first reference, checked at the end.
+	condRefs  map[int]int
+	condOrder []int
+	last      int // what precedes: 0 nothing repeatable, 1 an atom, 2 a repeat
 }
 
 // reErr is a Python re.error at a pattern position.
@@ -45,7 +49,7 @@ func reErr(msg string, pos int) error {
 
 // translateRe translates pattern with Python flags into a regexp2 pattern.
 func translateRe(pattern string, flags int64) (*reSyntax, error) {
-	t := &reSyntax{src: []rune(pattern), flags: flags, names: map[string]int{}}
+	t := &reSyntax{src: []rune(pattern), flags: flags, names: map[string]int{}, condRefs: map[int]int{}}
 	if err := t.globalFlags(); err != nil {
 		return nil, err
 	}
@@ -62,6 +66,9 @@ func translateRe(pattern string, flags int64) (*reSyntax, error) {
 	}
 	if len(t.open) > 0 {
 		return nil, reErr("missing ), unterminated subpattern", t.openAt[len(t.openAt)-1])
+	}
+	if err := t.checkCondRefs(); err != nil {
+		return nil, err
 	}
 	return t, nil
 }
