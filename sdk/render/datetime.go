@@ -332,7 +332,7 @@ func (d pyDateTime) method(name string) (any, bool) {
 			if err != nil {
 				return nil, err
 			}
-			return strftime(f, d.t, !d.naive), nil
+			return strftime(d.zoneNameFormat(f), d.t, !d.naive), nil
 		}), true
 	case "isoformat":
 		return method("isoformat", func(r *rt, args []any, kw *kwargs) (any, error) {

@@ -238,3 +238,26 @@ func (c *zoneCache) get(name string) any {
 	}
 	return z
 }
+
+// zoneNameFormat puts a dateutil zone's tzname() in place of %Z (None is
+// empty, as Python prints it), since the zone's Go name cannot say None.
+func (d pyDateTime) zoneNameFormat(f string) string {
+	if d.zone == nil || !strings.Contains(f, "%Z") {
+		return f
+	}
+	name, _ := d.tzName().(string)
+	var b strings.Builder
+	for i := 0; i < len(f); i++ {
+		if f[i] == '%' && i+1 < len(f) {
+			if f[i+1] == 'Z' {
+				b.WriteString(strings.ReplaceAll(name, "%", "%%"))
+			} else {
+				b.WriteString(f[i : i+2])
+			}
+			i++
+			continue
+		}
+		b.WriteByte(f[i])
+	}
+	return b.String()
+}
