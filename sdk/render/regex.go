@@ -119,7 +119,7 @@ func reMatchError(err error) error {
 // find runs one of the pattern's forms at pos.
 func (r *reRun) find(re *regexp2.Regexp, pos int) (*reMatch, error) {
 	if time.Now().After(r.deadline) {
-		return nil, reMatchError(nil)
+		return nil, newErr(classRegexError, fmt.Sprintf("regular expression matching took more than %s in one call", reCallBudget))
 	}
 	m, err := re.FindRunesMatchStartingAt(r.runes, pos)
 	if err != nil {
