@@ -441,7 +441,7 @@ func (d pyDateTime) zoneMethod(name string) (any, bool) {
 			if wd == 0 {
 				wd = 7
 			}
-			return pyTuple{int64(y), int64(w), wd}, nil
+			return newNamedTuple(isoCalendarDate, int64(y), int64(w), wd), nil
 		}), true
 	}
 	return classAttr(datetimeClass, name)

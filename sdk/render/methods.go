@@ -844,6 +844,9 @@ func listClear(l *pyList, name string, args []any, kw *kwargs) (any, error) {
 }
 
 func tupleMethod(t pyTuple, name string) (any, bool) {
+	if v, ok := namedField(t, name); ok {
+		return v, true
+	}
 	switch name {
 	case "index", "count":
 		return seqMethod(t, name)

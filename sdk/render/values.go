@@ -593,6 +593,10 @@ func reprHook(b *strings.Builder, v any, depth int) bool {
 	case *pyList:
 		writeSeq(b, t.items, "[", "]", depth)
 	case pyTuple:
+		if c := namedClass(t); c != nil {
+			writeNamedTuple(b, t, c, depth)
+			return true
+		}
 		if len(t) == 1 {
 			b.WriteByte('(')
 			writeRepr(b, t[0], depth+1)
