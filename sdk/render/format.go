@@ -552,8 +552,8 @@ func (f *fmtSpec) flags() string {
 	return f.sign
 }
 
-func parseFmtSpec(spec string) (*fmtSpec, error) {
-	f := &fmtSpec{fill: " ", prec: -1}
+func parseFmtSpec(spec string) (fmtSpec, error) {
+	f := fmtSpec{fill: " ", prec: -1}
 	rs := []rune(spec)
 	i := 0
 	if len(rs) >= 2 && strings.ContainsRune("<>=^", rs[1]) {
@@ -584,7 +584,7 @@ func parseFmtSpec(spec string) (*fmtSpec, error) {
 		f.width, _ = strconv.Atoi(spec[:k])
 	}
 	if err := checkWidth(f.width); err != nil {
-		return nil, err
+		return f, err
 	}
 	spec = spec[k:]
 	if strings.HasPrefix(spec, ",") || strings.HasPrefix(spec, "_") {
@@ -613,6 +613,12 @@ func formatSpec(v any, spec string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return f.format(v)
+}
+
+// format formats v as the spec says.
+func (f *fmtSpec) format(v any) (string, error) {
+	var err error
 	var s string
 	numeric := true
 	switch f.typ {
