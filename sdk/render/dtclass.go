@@ -2,6 +2,7 @@ package render
 
 import (
 	"math"
+	"strings"
 	"time"
 )
 
@@ -139,4 +140,25 @@ func isoCalendarArgs(args []any, kw *kwargs) (time.Time, error) {
 		return time.Time{}, valueErrorf("Invalid day: %d (range is [1, 7])", d)
 	}
 	return monday.AddDate(0, 0, (w-1)*7+d-1), nil
+}
+
+func init() {
+	timeClass.attrs["fromisoformat"] = method("fromisoformat", func(r *rt, args []any, kw *kwargs) (any, error) {
+		if err := argsCount("fromisoformat", args, kw, 1, 1); err != nil {
+			return nil, err
+		}
+		s, ok := asString(args[0])
+		if !ok {
+			return nil, typeErrorf("fromisoformat: argument must be str")
+		}
+		d, ok := parseISO("2000-01-01T"+s, true)
+		if !ok || strings.ContainsAny(s, "Tt ") {
+			return nil, valueErrorf("Invalid isoformat string: %s", reprAny(s))
+		}
+		tm := pyTime{h: d.t.Hour(), m: d.t.Minute(), s: d.t.Second(), us: d.t.Nanosecond() / 1000}
+		if !d.naive {
+			tm.tz = d.tz()
+		}
+		return tm, nil
+	})
 }

@@ -419,9 +419,17 @@ var dateClass = classFunc("date", func(r *rt, args []any, kw *kwargs) (any, erro
 
 var timeClass = classFunc("time", func(r *rt, args []any, kw *kwargs) (any, error) {
 	names := []string{"hour", "minute", "second", "microsecond"}
-	p, err := bindArgs("time", args, kw, names, map[string]any{"hour": int64(0), "minute": int64(0), "second": int64(0), "microsecond": int64(0)})
+	p, err := bindArgs("time", args, kw, append(names, "tzinfo", "fold"), map[string]any{"hour": int64(0), "minute": int64(0), "second": int64(0), "microsecond": int64(0), "tzinfo": nil, "fold": int64(0)})
 	if err != nil {
 		return nil, err
+	}
+	var tz *tzInfo
+	switch z := p["tzinfo"].(type) {
+	case nil:
+	case *tzInfo:
+		tz = z
+	default:
+		return nil, typeErrorf("tzinfo argument must be None or of a tzinfo subclass, not type '%s'", typeName(z))
 	}
 	var f [4]int
 	for i, n := range names {
@@ -435,7 +443,7 @@ var timeClass = classFunc("time", func(r *rt, args []any, kw *kwargs) (any, erro
 			return nil, valueErrorf("%s must be in 0..%d", n, limits[i])
 		}
 	}
-	return pyTime{h: f[0], m: f[1], s: f[2], us: f[3]}, nil
+	return pyTime{h: f[0], m: f[1], s: f[2], us: f[3], tz: tz}, nil
 }, nil)
 
 // ---- os.path ----
