@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode"
 )
 
 // group translates an opening parenthesis and its extension.
@@ -81,15 +80,6 @@ func (t *reSyntax) groupName(term rune) (string, error) {
 	}
 	t.pos = j + 1
 	return name, nil
-}
-
-func isIdentifier(s string) bool {
-	for i, c := range s {
-		if !(c == '_' || unicode.IsLetter(c) || (i > 0 && (unicode.IsDigit(c) || unicode.In(c, unicode.Mn, unicode.Mc, unicode.Pc)))) {
-			return false
-		}
-	}
-	return s != ""
 }
 
 // pythonGroup translates (?P<name>…) and (?P=name).
