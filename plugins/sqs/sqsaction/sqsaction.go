@@ -37,6 +37,8 @@ func (Action) Describe() sdk.Description {
 		Type:    "sqs",
 		Version: Version,
 		Summary: "Send a rendered message to an SQS queue.",
+		// Lenient: lava checks only the required keys of this type (spec 3).
+		Lenient: true,
 		Fields: []sdk.Field{
 			{Name: "queue", Required: true, Kind: sdk.KindString,
 				Doc: "Queue name, URL without scheme (containing .amazonaws.com/), or full http(s):// URL. Not rendered."},
@@ -91,7 +93,8 @@ func (Action) Execute(ctx context.Context, req *sdk.Request) (*sdk.Result, error
 
 // execute is Execute without the retry count.
 func (Action) execute(ctx context.Context, req *sdk.Request) (*sdk.Result, error) {
-	delay, err := fullCheck(req)
+	// The SDK ran the field checks and Validate already; this parses.
+	delay, err := check(req)
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +130,7 @@ func (Action) execute(ctx context.Context, req *sdk.Request) (*sdk.Result, error
 			kind = "fifo"
 		}
 		res.Effects = append(res.Effects, sdk.Effect{Operation: "sqs:GetQueueAttributes", Target: queueURL,
-			Detail: value.NewMap("AttributeNames", []any{"All"}), Outcome: kind})
+			Detail: sdk.EncodeDetail(value.NewMap("AttributeNames", []any{"All"})), Outcome: kind})
 	}
 
 	in := &sqs.SendMessageInput{QueueUrl: aws.String(queueURL), DelaySeconds: delay}
@@ -154,7 +157,7 @@ func (Action) execute(ctx context.Context, req *sdk.Request) (*sdk.Result, error
 		in.MessageGroupId = aws.String(group)
 		detail.Set("MessageGroupId", group)
 	}
-	eff := sdk.Effect{Operation: "sqs:SendMessage", Target: queueURL, Detail: detail}
+	eff := sdk.Effect{Operation: "sqs:SendMessage", Target: queueURL, Detail: sdk.EncodeDetail(detail)}
 	if req.DryRun {
 		res.Effects = append(res.Effects, eff)
 		res.Summary = "would send a message to " + queueURL
@@ -203,7 +206,7 @@ func QueueURL(ctx context.Context, c *sqs.Client, queue string) (string, *sdk.Ef
 	case strings.Contains(queue, ".amazonaws.com/"):
 		return "https://" + queue, nil, nil
 	}
-	eff := &sdk.Effect{Operation: "sqs:GetQueueUrl", Target: queue, Detail: value.NewMap("QueueName", queue)}
+	eff := &sdk.Effect{Operation: "sqs:GetQueueUrl", Target: queue, Detail: sdk.EncodeDetail(value.NewMap("QueueName", queue))}
 	out, err := c.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(queue)})
 	if err != nil {
 		return "", eff, fmt.Errorf("%s", awsx.ErrorText(err))
@@ -250,14 +253,4 @@ func MessageText(v any) (string, error) {
 		return s, nil
 	}
 	return value.EncodeJSON(v, value.EncodeOptions{DecimalAsNumber: true, DateTimeAsISO: true})
-}
-
-// fullCheck is the host's validation (declared fields, then Validate),
-// repeated by Execute so that nothing is sent for an invalid item even when
-// Execute is called alone.
-func fullCheck(req *sdk.Request) (int32, error) {
-	if err := sdk.CheckItem(Action{}.Describe(), req.Item, req.Engine().Check); err != nil {
-		return 0, err
-	}
-	return check(req)
 }
