@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 
@@ -205,8 +207,12 @@ func EncodeDetail(d any) string {
 
 func logToProto(r LogRecord) *actionpb.LogRecord {
 	lr := &actionpb.LogRecord{Level: r.Level.String(), Message: r.Message, TimeUnixMicro: r.Time.UnixMicro()}
-	for k, v := range r.Attrs {
-		lr.Attrs = append(lr.Attrs, &actionpb.Attr{Key: k, Value: wire.ValueToProto(v)})
+	keys := r.Keys
+	if len(keys) != len(r.Attrs) { // a record built by hand: sorted keys
+		keys = slices.Sorted(maps.Keys(r.Attrs))
+	}
+	for _, k := range keys {
+		lr.Attrs = append(lr.Attrs, &actionpb.Attr{Key: k, Value: wire.ValueToProto(r.Attrs[k])})
 	}
 	return lr
 }
