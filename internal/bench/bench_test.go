@@ -43,7 +43,8 @@ func TestMain(m *testing.M) {
 	}
 	defer os.RemoveAll(tmp)
 	pluginDir = os.Getenv("LAVA_BENCH_PLUGINS")
-	builds := map[string]string{filepath.Join(tmp, "lava-actions"): "../../cmd/lava-actions"}
+	builds := map[string]string{filepath.Join(tmp, "lava-actions"): "../../cmd/lava-actions",
+		filepath.Join(tmp, "lava-actions-full"): "../../cmd/lava-actions"}
 	if pluginDir == "" {
 		pluginDir = filepath.Join(tmp, "plugins")
 		for _, p := range bundled {
@@ -52,7 +53,11 @@ func TestMain(m *testing.M) {
 	}
 	cliPath = filepath.Join(tmp, "lava-actions")
 	for out, pkg := range builds {
-		cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", out, pkg)
+		tags := "" // the CLI as make cli builds it: lean, with the full build beside it
+		if filepath.Base(out) == "lava-actions" {
+			tags = "lava_lean"
+		}
+		cmd := exec.Command("go", "build", "-trimpath", "-tags", tags, "-ldflags", "-s -w", "-o", out, pkg)
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if b, err := cmd.CombinedOutput(); err != nil {
 			fmt.Fprintf(os.Stderr, "build %s: %v\n%s", pkg, err, b)
@@ -307,6 +312,52 @@ func BenchmarkCLIRunFresh(b *testing.B) {
 		lat.time(func() {
 			cmd := exec.Command(cliPath, "--plugin-dir", pluginDir, "--log-level", "error", "run", "--on", "success",
 				"--job", filepath.Join(dir, "job.json"), "--realm", filepath.Join(dir, "realm.json"))
+			if out, err := cmd.CombinedOutput(); err != nil {
+				b.Fatalf("%v\n%s", err, out)
+			}
+		})
+	}
+	lat.report(b)
+}
+
+// cliEightActions writes the demo's job, realm and result files and
+// returns the command line and environment of a `lava-actions run` of its
+// eight-action on_retry list against w's local services.
+func cliEightActions(b *testing.B, w *demo.World) (args, env []string) {
+	dir := b.TempDir()
+	files := map[string]*value.Map{"job.json": w.Job, "realm.json": w.Realm,
+		"result.json": value.NewMap("error_data", nil, "error", "boom")}
+	for name, v := range files {
+		text, err := value.EncodeJSON(v, value.EncodeOptions{DecimalAsText: true, DateTimeAsISO: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+			b.Fatal(err)
+		}
+	}
+	args = []string{"--plugin-dir", pluginDir, "--log-level", "error", "run", "--on", "retry",
+		"--job", filepath.Join(dir, "job.json"), "--realm", filepath.Join(dir, "realm.json"),
+		"--result", filepath.Join(dir, "result.json")}
+	return args, append(os.Environ(), demo.PluginEnv(w.Endpoint())...)
+}
+
+// BenchmarkCLIEightActionsCold is the eight-action on_retry list as a user
+// without serve runs it: a fresh `lava-actions run` process per job, which
+// starts the eight plugins afresh, against the local AWS endpoint, SMTP
+// server and Slack receiver. Wall-clock, from fork to exit.
+func BenchmarkCLIEightActionsCold(b *testing.B) {
+	w, err := demo.Start(context.Background(), io.Discard, pluginDir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(w.Close)
+	args, env := cliEightActions(b, w)
+	var lat latencies
+	for b.Loop() {
+		lat.time(func() {
+			cmd := exec.Command(cliPath, args...)
+			cmd.Env = env
 			if out, err := cmd.CombinedOutput(); err != nil {
 				b.Fatalf("%v\n%s", err, out)
 			}
