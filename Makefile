@@ -7,7 +7,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X github.com/lava-actions/lava-actions/internal/version.Version=$(VERSION)
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all help build plugins cli test lint fuzz bench demo clean proto
+.PHONY: all help build plugins cli test test-python python-deps lint fuzz bench demo clean proto proto-python
 
 all: build ## build the CLI and every bundled plugin
 
@@ -29,8 +29,23 @@ plugins: ## build bin/plugins/lava-action-<type> and bin/plugins/SHA256SUMS
 	done
 	cd $(BIN)/plugins && sha256sum lava-action-* > SHA256SUMS
 
-test: ## run every test with the race detector
+test: ## run every test with the race detector, then the Python tests
 	$(GO) test -race -count=1 ./...
+	$(MAKE) test-python
+
+# The Python client and plugin SDK run on Debian's python3 (python3-grpcio,
+# python3-protobuf, python3-pytest: `make python-deps`), in a virtual
+# environment that sees those system packages. No package registry is used.
+PYTHON    ?= /usr/bin/python3
+VENV      ?= .venv
+test-python: ## the Python client's and plugin SDK's tests (pytest, in $(VENV) on Debian's python3)
+	$(PYTHON) -m venv --system-site-packages $(VENV)
+	$(VENV)/bin/pip install -q --no-index --no-build-isolation ./clients/python ./sdk/python ./examples/python-teams
+	@$(VENV)/bin/python -m pytest -q clients/python/tests sdk/python/tests; s=$$?; \
+	if [ $$s -eq 5 ]; then echo "pytest collected no test: the Python test setup is broken"; exit 1; fi; exit $$s
+
+python-deps: ## install the pinned Debian packages the Python parts need (as root, only when missing)
+	.ci/python-deps
 
 FUZZTIME ?= 10s
 fuzz: ## run each fuzz target for FUZZTIME (default 10s)
@@ -54,4 +69,10 @@ proto: ## regenerate the gRPC code (needs protoc, protoc-gen-go, protoc-gen-go-g
 		--go-grpc_out=. --go-grpc_opt=module=github.com/lava-actions/lava-actions proto/action/v1/action.proto
 
 clean: ## remove build output
-	rm -rf $(BIN)
+	rm -rf $(BIN) $(VENV)
+
+proto-python: ## regenerate the Python SDK's protobuf code (needs Debian's protoc 3.21.12)
+	@protoc --version | grep -q 'libprotoc 3.21.12' || { echo "need protoc 3.21.12 (protobuf-compiler=3.21.12-*), the runtime's version"; exit 1; }
+	@tmp=$$(mktemp -d) && protoc -I proto --python_out=$$tmp action/v1/action.proto && \
+	{ printf '# Generated from proto/action/v1/action.proto by protoc 3.21.12 (Debian protobuf-compiler\n# 3.21.12-3+deb12u1) with: make proto-python\n'; cat $$tmp/action/v1/action_pb2.py; } \
+		> sdk/python/lava_actions_plugin/_pb/action_pb2.py && rm -rf $$tmp

@@ -267,6 +267,9 @@ func (h *Host) validate(ctx context.Context, key string, raw any, base *actionpb
 	for i, p := range plan {
 		req := requestFor(base, p.item, i, time.Time{})
 		msg, err := h.validateItem(ctx, p.in, req)
+		if err == nil && msg == "" {
+			msg = checkHostRender(ctx, p.in, p.item) // prerender.go
+		}
 		if err != nil {
 			return plan, &ActionError{Key: key, Index: i, Type: p.typ, Msg: err.Error(), Err: err, Invalid: true}
 		}
@@ -330,6 +333,9 @@ func (h *Host) execute(ctx context.Context, p step, base *actionpb.ExecuteReques
 	// operation it was in) before the host gives up on it.
 	grace := min(max(h.cfg.ActionTimeout/20, 100*time.Millisecond), 2*time.Second)
 	req := requestFor(base, p.item, i, deadline.Add(-grace))
+	if err := prerenderRequest(ctx, p.in, req); err != nil { // prerender.go
+		return nil, &ActionError{Key: base.Trigger, Index: i, Type: p.typ, Msg: err.Error(), Err: err}
+	}
 	resp, err := call(ctx, p.in, true, func(ctx context.Context, c actionpb.ActionClient) (*actionpb.ExecuteResponse, error) {
 		return c.Execute(ctx, req)
 	})

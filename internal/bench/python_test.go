@@ -1,82 +1,107 @@
 package bench_test
 
 import (
-	"bytes"
-	"fmt"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
-	"time"
+
+	"github.com/lava-actions/lava-actions/host"
+	"github.com/lava-actions/lava-actions/sdk/plugintest"
+	"github.com/lava-actions/lava-actions/sdk/value"
 )
 
-// pyDriver times run_actions of examples/serve-client/client.py (the Python
-// standard-library client, one connection per run, as a worker would use
-// it) for a one-log list, after a warm-up, and prints the p50 and p95 in µs.
-const pyDriver = `
-import sys, time
-sys.path.insert(0, sys.argv[1])
-from client import run_actions
-sock, n = sys.argv[2], int(sys.argv[3])
-job = {"job_id": "demo/job1", "run_id": "run-0001", "realm": "dev",
-       "on_success": [{"action": "log", "message": "Job {{ job.job_id }} finished"}]}
-def once():
-    status, report = run_actions(sock, "on_success", job, {"realm": "dev"}, {"exit_status": 0})
-    if status != 200 or report.get("error"):
-        sys.exit("failed: %s %s" % (status, report.get("error")))
-for _ in range(20):
-    once()
-lat = []
-for _ in range(n):
-    t = time.perf_counter_ns()
-    once()
-    lat.append(time.perf_counter_ns() - t)
-lat.sort()
-print(lat[len(lat) // 2] / 1000, lat[int(0.95 * (len(lat) - 1))] / 1000)
-`
+// The Python plugin benchmarks (issue 11) measure the Python SDK's test
+// plugin, lava-action-pyfault, beside the Go log plugin above: the same
+// one-field rendered message, a log record and an effect per call. They
+// need Debian's /usr/bin/python3 with python3-grpcio and python3-protobuf
+// (make python-deps) and are skipped without them.
 
-// BenchmarkPythonClientServe is a one-log list sent by the Python stdlib
-// client (examples/serve-client/client.py) to `lava-actions serve` over
-// its unix socket, warm. The Python process times b.N runs itself.
-func BenchmarkPythonClientServe(b *testing.B) {
-	if _, err := exec.LookPath("python3"); err != nil {
-		b.Skip("no python3")
+// pythonDir returns a plugin directory holding only the Python plugin.
+func pythonDir(b *testing.B) string {
+	b.Helper()
+	if err := exec.Command("/usr/bin/python3", "-c", "import grpc, google.protobuf").Run(); err != nil {
+		b.Skip("Python plugin benchmarks need /usr/bin/python3 with python3-grpcio and python3-protobuf")
 	}
-	dir := b.TempDir()
-	sock := filepath.Join(dir, "serve.sock")
-	srv := exec.Command(cliPath, "--plugin-dir", pluginDir, "serve", "--listen", sock)
-	if err := srv.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { srv.Process.Signal(os.Interrupt); srv.Wait() })
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if _, err := os.Stat(sock); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			b.Fatal("serve did not create its socket")
-		}
-	}
-	clientDir, err := filepath.Abs("../../examples/serve-client")
+	src, err := filepath.Abs("../../sdk/python/testdata/lava-action-pyfault")
 	if err != nil {
 		b.Fatal(err)
 	}
-	n := 0
+	dir := b.TempDir()
+	if err := os.Symlink(src, filepath.Join(dir, "lava-action-pyfault")); err != nil {
+		b.Fatal(err)
+	}
+	return dir
+}
+
+func pyJob() (job, realm, result *value.Map) {
+	job, realm, result = plugintest.Fixture()
+	job.Set("on_success", []any{value.NewMap("action", "pyfault", "mode", "ok", "message", "Job {{ job.job_id }} done")})
+	return job, realm, result
+}
+
+// BenchmarkPythonColdStart starts the Python plugin until it has answered
+// Describe (compare BenchmarkColdStartOne, the Go log plugin).
+func BenchmarkPythonColdStart(b *testing.B) {
+	dir := pythonDir(b)
+	var lat latencies
 	for b.Loop() {
-		n++
+		h, err := host.New(host.Config{PluginPath: []string{dir}, Logger: quiet()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		lat.time(func() {
+			if err := h.Start(context.Background(), "pyfault"); err != nil {
+				b.Fatal(err)
+			}
+		})
+		b.StopTimer()
+		h.Close()
+		b.StartTimer()
 	}
-	var out bytes.Buffer
-	py := exec.Command("python3", "-c", pyDriver, clientDir, sock, strconv.Itoa(max(n, 20)))
-	py.Stdout, py.Stderr = &out, &out
-	if err := py.Run(); err != nil {
-		b.Fatalf("python client: %v\n%s", err, out.String())
+	lat.report(b)
+}
+
+// BenchmarkPythonWarm is a one-action list through a warm host, the host
+// rendering the message for the plugin (compare BenchmarkWarmLog).
+func BenchmarkPythonWarm(b *testing.B) {
+	dir := pythonDir(b)
+	h, err := host.New(host.Config{PluginPath: []string{dir}, Logger: quiet()})
+	if err != nil {
+		b.Fatal(err)
 	}
-	var p50, p95 float64
-	if _, err := fmt.Sscan(strings.TrimSpace(out.String()), &p50, &p95); err != nil {
-		b.Fatalf("python client output %q: %v", out.String(), err)
+	b.Cleanup(func() { h.Close() })
+	job, realm, result := pyJob()
+	ctx := context.Background()
+	if _, err := h.Run(ctx, host.OnSuccess, job, realm, result); err != nil {
+		b.Fatal(err)
 	}
-	b.ReportMetric(p50, "p50-µs")
-	b.ReportMetric(p95, "p95-µs")
+	var lat latencies
+	for b.Loop() {
+		lat.time(func() {
+			if _, err := h.Run(ctx, host.OnSuccess, job, realm, result); err != nil {
+				b.Fatal(err)
+			}
+		})
+	}
+	lat.report(b)
+}
+
+// BenchmarkPythonBareRoundTrip is one Execute on the Python plugin straight
+// over go-plugin's gRPC connection (compare BenchmarkBareRoundTrip).
+func BenchmarkPythonBareRoundTrip(b *testing.B) {
+	conn := plugintest.Exec(b, filepath.Join(pythonDir(b), "lava-action-pyfault"))
+	job, realm, result := pyJob()
+	in := plugintest.Input{Item: value.NewMap("action", "pyfault", "mode", "ok", "message", "Job demo/job1 done"), Job: job, Realm: realm, Result: result}
+	ctx := context.Background()
+	var lat latencies
+	for b.Loop() {
+		lat.time(func() {
+			if _, err := conn.Execute(ctx, in); err != nil {
+				b.Fatal(err)
+			}
+		})
+	}
+	lat.report(b)
 }

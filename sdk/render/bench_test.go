@@ -98,6 +98,12 @@ func BenchmarkSmallCached(b *testing.B)      { benchRender(b, New(), benchSmall)
 func Benchmark2KBParseRender(b *testing.B)   { benchRender(b, NewWithCache(0), bench2KB) }
 func Benchmark2KBCached(b *testing.B)        { benchRender(b, New(), bench2KB) }
 
+// BenchmarkMacroCalls is a fan-out of 2^12 macro calls (the shape of the
+// corpus's macro bomb, smaller).
+func BenchmarkMacroCalls(b *testing.B) {
+	benchRender(b, New(), "{% macro f(n) %}{% if n > 0 %}{{ f(n-1) }}{{ f(n-1) }}{% endif %}{% endmacro %}{{ f(12) }}")
+}
+
 func TestBenchTemplates(t *testing.T) {
 	if n := len(bench2KB); n < 1800 || n > 2400 {
 		t.Errorf("bench2KB is %d bytes", n)

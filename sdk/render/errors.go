@@ -65,10 +65,6 @@ func valueErrorf(format string, a ...any) error {
 	return newErr(classValue, fmt.Sprintf(format, a...))
 }
 
-func syntaxErrorf(format string, a ...any) *Error {
-	return newErr(classSyntax, fmt.Sprintf(format, a...))
-}
-
 // limitError is a safety-limit error: its text is ours (there is no Python
 // equivalent), and it wraps one of the Err* sentinels.
 type limitError struct {

@@ -1,12 +1,15 @@
 package render
 
 import (
+	"errors"
+	"fmt"
 	"math/big"
 
-	"github.com/cockroachdb/apd/v3"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/cockroachdb/apd/v3"
 
 	"github.com/nikolalohinski/gonja/v2/exec"
 	"github.com/nikolalohinski/gonja/v2/nodes"
@@ -34,6 +37,7 @@ func (r *rt) countIterations(n int64) error {
 // gonja keeps these on the output or set statement).
 type condExpr struct {
 	expr, cond, alt nodes.Expression
+	line            int // for the undefined's hint
 }
 
 func (c *condExpr) Position() *tokens.Token { return c.expr.Position() }
@@ -68,83 +72,35 @@ func (s scope) eval(n nodes.Expression) (any, error) {
 	switch t := n.(type) {
 	case *nodes.String:
 		return t.Val, nil
-	case *nodes.Integer:
-		if t.Location != nil {
-			if b, ok := parseBigLiteral(t.Location.Val); ok {
-				return normInt(b), nil
-			}
-		}
-		return int64(t.Val), nil
+	case *intLit:
+		return t.v, nil
 	case *nodes.Float:
 		return t.Val, nil
 	case *nodes.Bool:
 		return t.Val, nil
 	case *nodes.None:
-		if t.Location != nil && t.Location.Val == "nil" {
-			return s.lookup("nil"), nil
-		}
 		return nil, nil
 	case *nodes.Name:
-		switch t.Name.Val {
-		case "none":
-			return nil, nil
-		}
 		return s.lookup(t.Name.Val), nil
 	case *nodes.List:
-		items := make([]any, len(t.Val))
-		for i, e := range t.Val {
-			v, err := s.eval(e)
-			if err != nil {
-				return nil, err
-			}
-			items[i] = v
+		items, err := s.evalAll(t.Val)
+		if err != nil {
+			return nil, err
 		}
 		return &pyList{items: items}, nil
 	case *nodes.Tuple:
-		items := make(pyTuple, len(t.Val))
-		for i, e := range t.Val {
-			v, err := s.eval(e)
-			if err != nil {
-				return nil, err
-			}
-			items[i] = v
-		}
-		return items, nil
+		items, err := s.evalAll(t.Val)
+		return pyTuple(items), err
 	case *nodes.Dict:
-		d := newDict(len(t.Pairs))
-		for _, p := range t.Pairs {
-			k, err := s.eval(p.Key)
-			if err != nil {
-				return nil, err
-			}
-			v, err := s.eval(p.Value)
-			if err != nil {
-				return nil, err
-			}
-			if err := d.set(k, v); err != nil {
-				return nil, err
-			}
-		}
-		return d, nil
+		return s.evalDict(t)
 	case *nodes.GetAttribute:
 		obj, err := s.eval(t.Node)
 		if err != nil {
 			return nil, err
 		}
-		if t.Attribute == "" {
-			return getItem(obj, int64(t.Index))
-		}
 		return getAttr(obj, t.Attribute)
 	case *nodes.GetItem:
-		obj, err := s.eval(t.Node)
-		if err != nil {
-			return nil, err
-		}
-		key, err := s.eval(t.Arg.(nodes.Expression))
-		if err != nil {
-			return nil, err
-		}
-		return getItem(obj, key)
+		return s.evalGetItem(t)
 	case *nodes.GetSlice:
 		return s.evalSlice(t)
 	case *nodes.Call:
@@ -156,56 +112,110 @@ func (s scope) eval(n nodes.Expression) (any, error) {
 		}
 		return !truthy(v), nil
 	case *nodes.UnaryExpression:
-		v, err := s.eval(t.Term)
-		if err != nil {
-			return nil, err
-		}
-		if t.Negative {
-			return unaryNeg(v)
-		}
-		return unaryPos(v)
+		return s.evalUnary(t)
 	case *nodes.BinaryExpression:
 		return s.evalBinary(t)
 	case *nodes.FilteredExpression:
-		v, err := s.eval(t.Expression)
-		if err != nil {
-			return nil, err
-		}
-		for _, f := range t.Filters {
-			v, err = s.applyFilter(f.Name, v, f.Args, f.Kwargs)
-			if err != nil {
-				return nil, err
-			}
-		}
-		return v, nil
+		return s.evalFiltered(t)
 	case *nodes.TestExpression:
 		v, err := s.eval(t.Expression)
 		if err != nil {
 			return nil, err
 		}
-		ok, err := s.applyTest(t.Test.Name, v, t.Test.Args, t.Test.Kwargs)
-		if err != nil {
-			return nil, err
-		}
-		return ok, nil
+		return s.applyTest(t.Test.Name, v, t.Test.Args, t.Test.Kwargs)
+	case *compareExpr:
+		return s.evalCompare(t)
+	case *concatExpr:
+		return s.evalConcat(t)
 	case *condExpr:
-		c, err := s.eval(t.cond)
-		if err != nil {
-			return nil, err
-		}
-		if truthy(c) {
-			return s.eval(t.expr)
-		}
-		if t.alt == nil {
-			return &undefinedValue{hint: "the inline if-expression on line evaluated to false and no else section was defined."}, nil
-		}
-		return s.eval(t.alt)
-	case *nodes.Error:
-		return nil, newErr(classSyntax, t.Error.Error())
-	case nil:
-		return nil, newErr(classSyntax, "Expected an expression")
+		return s.evalCond(t)
+	case *sliceExpr:
+		return nil, typeErrorf("slices inside a subscript tuple are not supported")
 	}
 	return nil, newErr(classInternal, "unsupported expression")
+}
+
+// evalAll evaluates expressions left to right.
+func (s scope) evalAll(es []nodes.Expression) ([]any, error) {
+	items := make([]any, len(es))
+	for i, e := range es {
+		v, err := s.eval(e)
+		if err != nil {
+			return nil, err
+		}
+		items[i] = v
+	}
+	return items, nil
+}
+
+func (s scope) evalDict(t *nodes.Dict) (any, error) {
+	d := newDict(len(t.Pairs))
+	for _, p := range t.Pairs {
+		k, err := s.eval(p.Key)
+		if err != nil {
+			return nil, err
+		}
+		v, err := s.eval(p.Value)
+		if err != nil {
+			return nil, err
+		}
+		if err := d.set(k, v); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+func (s scope) evalGetItem(t *nodes.GetItem) (any, error) {
+	obj, err := s.eval(t.Node)
+	if err != nil {
+		return nil, err
+	}
+	key, err := s.eval(t.Arg.(nodes.Expression))
+	if err != nil {
+		return nil, err
+	}
+	return getItem(obj, key)
+}
+
+func (s scope) evalUnary(t *nodes.UnaryExpression) (any, error) {
+	v, err := s.eval(t.Term)
+	if err != nil {
+		return nil, err
+	}
+	if t.Negative {
+		return unaryNeg(v)
+	}
+	return unaryPos(v)
+}
+
+func (s scope) evalFiltered(t *nodes.FilteredExpression) (any, error) {
+	v, err := s.eval(t.Expression)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range t.Filters {
+		if v, err = s.applyFilter(f.Name, v, f.Args, f.Kwargs); err != nil {
+			return nil, err
+		}
+	}
+	return v, nil
+}
+
+// evalCond evaluates `a if cond else b`; without an else, a false
+// condition gives jinja2's undefined with its hint.
+func (s scope) evalCond(t *condExpr) (any, error) {
+	c, err := s.eval(t.cond)
+	if err != nil {
+		return nil, err
+	}
+	if truthy(c) {
+		return s.eval(t.expr)
+	}
+	if t.alt == nil {
+		return &undefinedValue{hint: fmt.Sprintf("the inline if-expression on line %d evaluated to false and no else section was defined.", t.line)}, nil
+	}
+	return s.eval(t.alt)
 }
 
 func parseBigLiteral(text string) (*big.Int, bool) {
@@ -247,39 +257,30 @@ func cmpOp(op string, a, b any) (any, error) {
 	return compare(op, a, b)
 }
 
-// evalChain evaluates Python's chained comparison a < b < c.
-func (s scope) evalChain(t *nodes.BinaryExpression) (any, error) {
-	var operands []nodes.Expression
-	var ops []string
-	var flatten func(n nodes.Expression)
-	flatten = func(n nodes.Expression) {
-		if b, ok := n.(*nodes.BinaryExpression); ok && strings.HasSuffix(b.Operator.Token.Val, chainMark) {
-			flatten(b.Left)
-			ops = append(ops, compareOpName(b.Operator.Token.Type))
-			operands = append(operands, b.Right)
-			return
-		}
-		if b, ok := n.(*nodes.BinaryExpression); ok && compareOpName(b.Operator.Token.Type) != "" {
-			operands = append(operands, b.Left)
-			ops = append(ops, compareOpName(b.Operator.Token.Type))
-			operands = append(operands, b.Right)
-			return
-		}
-		operands = append(operands, n)
-	}
-	flatten(t)
-	left, err := s.eval(operands[0])
+// evalCompare evaluates Python's (chained) comparison a < b < c: each
+// operand is evaluated once, left to right, stopping at the first false.
+func (s scope) evalCompare(t *compareExpr) (any, error) {
+	left, err := s.eval(t.first)
 	if err != nil {
 		return nil, err
 	}
 	var res any = true
-	for i, op := range ops {
-		right, err := s.eval(operands[i+1])
+	for i, op := range t.ops {
+		right, err := s.eval(t.operands[i])
 		if err != nil {
 			return nil, err
 		}
-		if res, err = cmpOp(op, left, right); err != nil {
-			return nil, err
+		switch op {
+		case "in", "notin":
+			in, err := contains(s.r, right, left)
+			if err != nil {
+				return nil, err
+			}
+			res = in == (op == "in")
+		default:
+			if res, err = cmpOp(op, left, right); err != nil {
+				return nil, err
+			}
 		}
 		if !truthy(res) {
 			return res, nil
@@ -289,10 +290,20 @@ func (s scope) evalChain(t *nodes.BinaryExpression) (any, error) {
 	return res, nil
 }
 
-func (s scope) evalBinary(t *nodes.BinaryExpression) (any, error) {
-	if strings.HasSuffix(t.Operator.Token.Val, chainMark) {
-		return s.evalChain(t)
+// evalConcat evaluates a ~ b ~ c: the str() of each operand joined.
+func (s scope) evalConcat(t *concatExpr) (any, error) {
+	var b strings.Builder
+	for _, a := range t.args {
+		v, err := s.eval(a)
+		if err != nil {
+			return nil, err
+		}
+		b.WriteString(pyStr(v))
 	}
+	return b.String(), nil
+}
+
+func (s scope) evalBinary(t *nodes.BinaryExpression) (any, error) {
 	left, err := s.eval(t.Left)
 	if err != nil {
 		return nil, err
@@ -347,6 +358,7 @@ func (s scope) evalBinary(t *nodes.BinaryExpression) (any, error) {
 }
 
 // evalArgs evaluates call arguments; keyword arguments keep source order.
+// *args and **kwargs (under dynArgsKey and dynKwargsKey) are expanded.
 func (s scope) evalArgs(args []nodes.Expression, kw map[string]nodes.Expression) ([]any, *kwargs, error) {
 	pos := make([]any, 0, len(args))
 	for _, a := range args {
@@ -359,9 +371,22 @@ func (s scope) evalArgs(args []nodes.Expression, kw map[string]nodes.Expression)
 	if len(kw) == 0 {
 		return pos, nil, nil
 	}
+	if dyn, ok := kw[dynArgsKey]; ok {
+		v, err := s.eval(dyn)
+		if err != nil {
+			return nil, nil, err
+		}
+		items, err := iterate(s.r, v)
+		if err != nil {
+			return nil, nil, typeErrorf("Value after * must be an iterable, not %s", typeName(v))
+		}
+		pos = append(pos, items...)
+	}
 	names := make([]string, 0, len(kw))
 	for k := range kw {
-		names = append(names, k)
+		if k != dynArgsKey && k != dynKwargsKey {
+			names = append(names, k)
+		}
 	}
 	sort.Slice(names, func(i, j int) bool {
 		pi, pj := kw[names[i]].Position(), kw[names[j]].Position()
@@ -378,7 +403,35 @@ func (s scope) evalArgs(args []nodes.Expression, kw map[string]nodes.Expression)
 		}
 		k.add(n, v)
 	}
+	if dyn, ok := kw[dynKwargsKey]; ok {
+		if err := s.addDynKwargs(k, dyn); err != nil {
+			return nil, nil, err
+		}
+	}
 	return pos, k, nil
+}
+
+// addDynKwargs adds the items of a **mapping argument.
+func (s scope) addDynKwargs(k *kwargs, e nodes.Expression) error {
+	v, err := s.eval(e)
+	if err != nil {
+		return err
+	}
+	d, ok := v.(*pyDict)
+	if !ok {
+		return typeErrorf("argument after ** must be a mapping, not %s", typeName(v))
+	}
+	for _, it := range d.items() {
+		name, ok := it[0].(string)
+		if !ok {
+			return typeErrorf("keywords must be strings")
+		}
+		if _, dup := k.get(name); dup {
+			return typeErrorf("got multiple values for keyword argument '%s'", name)
+		}
+		k.add(name, it[1])
+	}
+	return nil
 }
 
 func (s scope) evalCall(t *nodes.Call) (any, error) {
@@ -388,6 +441,13 @@ func (s scope) evalCall(t *nodes.Call) (any, error) {
 	}
 	args, kw, err := s.evalArgs(t.Args, t.Kwargs)
 	if err != nil {
+		// Python names the callee of a ** error: jinja2 calls through
+		// Context.call.
+		var e *Error
+		if errors.As(err, &e) && e.Class == classType &&
+			(strings.HasPrefix(e.Msg, "argument after **") || strings.HasPrefix(e.Msg, "got multiple values for keyword")) {
+			return nil, typeErrorf("jinja2.runtime.Context.call() %s", e.Msg)
+		}
 		return nil, err
 	}
 	return callValue(s.r, fn, args, kw)

@@ -165,6 +165,13 @@ func binOp(op string, a, b any) (any, error) {
 		return nil, u.err()
 	}
 	if u, ok := b.(*undefinedValue); ok {
+		// str % undefined formats str(undefined), as Python's str.__mod__
+		// does without calling the undefined's operators.
+		if s, isStr := a.(string); isStr && op == "%" {
+			if v, err := pyPercent(s, b); err == nil {
+				return v, nil
+			}
+		}
 		return nil, u.err()
 	}
 	if m, ok := a.(markup); ok {
@@ -173,181 +180,248 @@ func binOp(op string, a, b any) (any, error) {
 	if m, ok := b.(markup); ok {
 		b = string(m)
 	}
+	if v, ok, err := numericOp(op, a, b); ok {
+		return v, err
+	}
+	var fn func(a, b any) (any, bool, error)
+	switch op {
+	case "+":
+		fn = addOp
+	case "-":
+		fn = subOp
+	case "*":
+		fn = mulOp
+	case "/":
+		fn = divOp
+	case "//":
+		fn = floorDivOp
+	case "%":
+		fn = modOp
+	}
+	if fn != nil {
+		if v, ok, err := fn(a, b); ok {
+			return v, err
+		}
+	}
+	return nil, unsupported(op, a, b)
+}
+
+// numericOp applies op to two numbers (int, Decimal, float), or to a
+// Decimal and a sequence or format string; ok is false for other operands.
+func numericOp(op string, a, b any) (v any, ok bool, err error) {
 	// integers
 	if isInt(a) && isInt(b) {
-		return intOp(op, a, b)
+		v, err = intOp(op, a, b)
+		return v, true, err
 	}
 	// decimals
 	_, aDec := a.(*apd.Decimal)
 	_, bDec := b.(*apd.Decimal)
 	if aDec || bDec {
 		if _, f := a.(float64); f {
-			return nil, unsupported(op, a, b)
+			return nil, true, unsupported(op, a, b)
 		}
 		if _, f := b.(float64); f {
-			return nil, unsupported(op, a, b)
+			return nil, true, unsupported(op, a, b)
 		}
 		da, okA := toDecimal(a)
 		db, okB := toDecimal(b)
 		if okA && okB {
-			return decimalOp(op, da, db)
+			v, err = decimalOp(op, da, db)
+			return v, true, err
 		}
 		if op == "*" && isSeq(b) && aDec {
-			return nil, typeErrorf("can't multiply sequence by non-int of type '%s'", typeName(a))
+			return nil, true, typeErrorf("can't multiply sequence by non-int of type '%s'", typeName(a))
 		}
 		if op == "*" && isSeq(a) && bDec {
-			return nil, typeErrorf("can't multiply sequence by non-int of type '%s'", typeName(b))
+			return nil, true, typeErrorf("can't multiply sequence by non-int of type '%s'", typeName(b))
 		}
 		if op == "%" && isString(a) {
-			return pyPercent(pyStrOf(a), b)
+			v, err = pyPercent(pyStrOf(a), b)
+			return v, true, err
 		}
-		return nil, unsupported(op, a, b)
+		return nil, true, unsupported(op, a, b)
 	}
 	// floats
 	if isNumber(a) && isNumber(b) {
 		fa, _ := toFloat(a)
 		fb, _ := toFloat(b)
-		return floatOp(op, fa, fb)
+		v, err = floatOp(op, fa, fb)
+		return v, true, err
 	}
-	switch op {
-	case "+":
-		switch x := a.(type) {
-		case string:
-			if y, ok := b.(string); ok {
-				return x + y, nil
-			}
-			return nil, typeErrorf("can only concatenate str (not \"%s\") to str", typeName(b))
-		case *pyList:
-			if y, ok := b.(*pyList); ok {
-				out := make([]any, 0, len(x.items)+len(y.items))
-				return &pyList{items: append(append(out, x.items...), y.items...)}, nil
-			}
-			return nil, typeErrorf("can only concatenate list (not \"%s\") to list", typeName(b))
-		case pyTuple:
-			if y, ok := b.(pyTuple); ok {
-				out := make(pyTuple, 0, len(x)+len(y))
-				return append(append(out, x...), y...), nil
-			}
-			return nil, typeErrorf("can only concatenate tuple (not \"%s\") to tuple", typeName(b))
-		case pyDateTime:
-			if td, ok := b.(pyTimedelta); ok {
-				return dateAdd(x, td, 1)
-			}
-		case pyDate:
-			if td, ok := b.(pyTimedelta); ok {
-				return dateAdd(x, td, 1)
-			}
-		case pyTimedelta:
-			switch y := b.(type) {
-			case pyTimedelta:
-				return pyTimedelta{us: x.us + y.us}, nil
-			case pyDateTime, pyDate:
-				return dateAdd(y, x, 1)
-			}
+	return nil, false, nil
+}
+
+// addOp adds non-numbers: str, list and tuple concatenation, date arithmetic. ok is false when the operand
+// types do not support the operator.
+func addOp(a, b any) (v any, ok bool, err error) {
+	switch x := a.(type) {
+	case string:
+		if y, ok := b.(string); ok {
+			return x + y, true, nil
 		}
-	case "-":
-		switch x := a.(type) {
-		case pyDateTime:
-			switch y := b.(type) {
-			case pyTimedelta:
-				return dateAdd(x, y, -1)
-			case pyDateTime:
-				if x.naive != y.naive {
-					return nil, typeErrorf("can't subtract offset-naive and offset-aware datetimes")
-				}
-				return pyTimedelta{us: x.t.Sub(y.t).Microseconds()}, nil
-			}
-		case pyDate:
-			switch y := b.(type) {
-			case pyTimedelta:
-				return dateAdd(x, y, -1)
-			case pyDate:
-				return pyTimedelta{us: x.t.Sub(y.t).Microseconds()}, nil
-			}
-		case pyTimedelta:
-			if y, ok := b.(pyTimedelta); ok {
-				return pyTimedelta{us: x.us - y.us}, nil
-			}
+		return nil, true, typeErrorf("can only concatenate str (not \"%s\") to str", typeName(b))
+	case *pyList:
+		if y, ok := b.(*pyList); ok {
+			out := make([]any, 0, len(x.items)+len(y.items))
+			return &pyList{items: append(append(out, x.items...), y.items...)}, true, nil
 		}
-	case "*":
-		if n, ok := seqRepeatCount(b); ok {
-			if out, ok, err := repeatSeq(a, n); ok || err != nil {
-				return out, err
-			}
+		return nil, true, typeErrorf("can only concatenate list (not \"%s\") to list", typeName(b))
+	case pyTuple:
+		if y, ok := b.(pyTuple); ok {
+			out := make(pyTuple, 0, len(x)+len(y))
+			return append(append(out, x...), y...), true, nil
 		}
-		if n, ok := seqRepeatCount(a); ok {
-			if out, ok, err := repeatSeq(b, n); ok || err != nil {
-				return out, err
-			}
-		}
-		if td, ok := a.(pyTimedelta); ok {
-			if r, err := timedeltaMul(td, b); err == nil {
-				return r, nil
-			}
-		}
+		return nil, true, typeErrorf("can only concatenate tuple (not \"%s\") to tuple", typeName(b))
+	case pyDateTime:
 		if td, ok := b.(pyTimedelta); ok {
-			if r, err := timedeltaMul(td, a); err == nil {
-				return r, nil
-			}
+			v, err = dateAdd(x, td, 1)
+			return v, true, err
 		}
-		if isSeq(a) && !isInt(b) {
-			return nil, typeErrorf("can't multiply sequence by non-int of type '%s'", typeName(b))
+	case pyDate:
+		if td, ok := b.(pyTimedelta); ok {
+			v, err = dateAdd(x, td, 1)
+			return v, true, err
 		}
-		if isSeq(b) && !isInt(a) {
-			return nil, typeErrorf("can't multiply sequence by non-int of type '%s'", typeName(a))
-		}
-	case "/":
-		if x, ok := a.(pyTimedelta); ok {
-			switch y := b.(type) {
-			case pyTimedelta:
-				if y.us == 0 {
-					return nil, newErr(classZeroDiv, "division by zero")
-				}
-				return float64(x.us) / float64(y.us), nil
-			case int64:
-				if y == 0 {
-					return nil, newErr(classZeroDiv, "division by zero")
-				}
-				return pyTimedelta{us: roundHalfEvenDiv(x.us, y)}, nil
-			case float64:
-				if y == 0 {
-					return nil, newErr(classZeroDiv, "division by zero")
-				}
-				return pyTimedelta{us: int64(math.RoundToEven(float64(x.us) / y))}, nil
-			}
-		}
-	case "//":
-		if x, ok := a.(pyTimedelta); ok {
-			switch y := b.(type) {
-			case pyTimedelta:
-				if y.us == 0 {
-					return nil, newErr(classZeroDiv, "integer division or modulo by zero")
-				}
-				q, _ := floorDivMod(x.us, y.us)
-				return q, nil
-			case int64:
-				if y == 0 {
-					return nil, newErr(classZeroDiv, "integer division or modulo by zero")
-				}
-				q, _ := floorDivMod(x.us, y)
-				return pyTimedelta{us: q}, nil
-			}
-		}
-	case "%":
-		if s, ok := a.(string); ok {
-			return pyPercent(s, b)
-		}
-		if x, ok := a.(pyTimedelta); ok {
-			if y, ok := b.(pyTimedelta); ok {
-				if y.us == 0 {
-					return nil, newErr(classZeroDiv, "integer division or modulo by zero")
-				}
-				_, r := floorDivMod(x.us, y.us)
-				return pyTimedelta{us: r}, nil
-			}
+	case pyTimedelta:
+		switch y := b.(type) {
+		case pyTimedelta:
+			return pyTimedelta{us: x.us + y.us}, true, nil
+		case pyDateTime, pyDate:
+			v, err = dateAdd(y, x, 1)
+			return v, true, err
 		}
 	}
-	return nil, unsupported(op, a, b)
+	return nil, false, nil
+}
+
+// subOp subtracts dates, datetimes and timedeltas. ok is false when the operand
+// types do not support the operator.
+func subOp(a, b any) (v any, ok bool, err error) {
+	switch x := a.(type) {
+	case pyDateTime:
+		switch y := b.(type) {
+		case pyTimedelta:
+			v, err = dateAdd(x, y, -1)
+			return v, true, err
+		case pyDateTime:
+			if x.naive != y.naive {
+				return nil, true, typeErrorf("can't subtract offset-naive and offset-aware datetimes")
+			}
+			return pyTimedelta{us: x.t.Sub(y.t).Microseconds()}, true, nil
+		}
+	case pyDate:
+		switch y := b.(type) {
+		case pyTimedelta:
+			v, err = dateAdd(x, y, -1)
+			return v, true, err
+		case pyDate:
+			return pyTimedelta{us: x.t.Sub(y.t).Microseconds()}, true, nil
+		}
+	case pyTimedelta:
+		if y, ok := b.(pyTimedelta); ok {
+			return pyTimedelta{us: x.us - y.us}, true, nil
+		}
+	}
+	return nil, false, nil
+}
+
+// mulOp repeats sequences and scales timedeltas. ok is false when the operand
+// types do not support the operator.
+func mulOp(a, b any) (v any, ok bool, err error) {
+	if n, ok := seqRepeatCount(b); ok {
+		if out, ok, err := repeatSeq(a, n); ok || err != nil {
+			return out, true, err
+		}
+	}
+	if n, ok := seqRepeatCount(a); ok {
+		if out, ok, err := repeatSeq(b, n); ok || err != nil {
+			return out, true, err
+		}
+	}
+	if td, ok := a.(pyTimedelta); ok {
+		if r, err := timedeltaMul(td, b); err == nil {
+			return r, true, nil
+		}
+	}
+	if td, ok := b.(pyTimedelta); ok {
+		if r, err := timedeltaMul(td, a); err == nil {
+			return r, true, nil
+		}
+	}
+	if isSeq(a) && !isInt(b) {
+		return nil, true, typeErrorf("can't multiply sequence by non-int of type '%s'", typeName(b))
+	}
+	if isSeq(b) && !isInt(a) {
+		return nil, true, typeErrorf("can't multiply sequence by non-int of type '%s'", typeName(a))
+	}
+	return nil, false, nil
+}
+
+// divOp divides timedeltas. ok is false when the operand
+// types do not support the operator.
+func divOp(a, b any) (v any, ok bool, err error) {
+	if x, ok := a.(pyTimedelta); ok {
+		switch y := b.(type) {
+		case pyTimedelta:
+			if y.us == 0 {
+				return nil, true, newErr(classZeroDiv, "division by zero")
+			}
+			return float64(x.us) / float64(y.us), true, nil
+		case int64:
+			if y == 0 {
+				return nil, true, newErr(classZeroDiv, "division by zero")
+			}
+			return pyTimedelta{us: roundHalfEvenDiv(x.us, y)}, true, nil
+		case float64:
+			if y == 0 {
+				return nil, true, newErr(classZeroDiv, "division by zero")
+			}
+			return pyTimedelta{us: int64(math.RoundToEven(float64(x.us) / y))}, true, nil
+		}
+	}
+	return nil, false, nil
+}
+
+// floorDivOp floor-divides timedeltas. ok is false when the operand
+// types do not support the operator.
+func floorDivOp(a, b any) (v any, ok bool, err error) {
+	if x, ok := a.(pyTimedelta); ok {
+		switch y := b.(type) {
+		case pyTimedelta:
+			if y.us == 0 {
+				return nil, true, newErr(classZeroDiv, "integer division or modulo by zero")
+			}
+			q, _ := floorDivMod(x.us, y.us)
+			return q, true, nil
+		case int64:
+			if y == 0 {
+				return nil, true, newErr(classZeroDiv, "integer division or modulo by zero")
+			}
+			q, _ := floorDivMod(x.us, y)
+			return pyTimedelta{us: q}, true, nil
+		}
+	}
+	return nil, false, nil
+}
+
+// modOp is str %-formatting and timedelta modulo. ok is false when the operand
+// types do not support the operator.
+func modOp(a, b any) (v any, ok bool, err error) {
+	if s, ok := a.(string); ok {
+		v, err = pyPercent(s, b)
+		return v, true, err
+	}
+	if x, ok := a.(pyTimedelta); ok {
+		if y, ok := b.(pyTimedelta); ok {
+			if y.us == 0 {
+				return nil, true, newErr(classZeroDiv, "integer division or modulo by zero")
+			}
+			_, r := floorDivMod(x.us, y.us)
+			return pyTimedelta{us: r}, true, nil
+		}
+	}
+	return nil, false, nil
 }
 
 func pyStrOf(v any) string { s, _ := asString(v); return s }
@@ -868,9 +942,6 @@ func contains(r *rt, container, item any) (bool, error) {
 		cs, _ := asString(c)
 		s, ok := asString(item)
 		if !ok {
-			if u, isU := item.(*undefinedValue); isU {
-				return false, u.err()
-			}
 			return false, typeErrorf("'in <string>' requires string as left operand, not %s", typeName(item))
 		}
 		return strings.Contains(cs, s), nil
@@ -881,7 +952,7 @@ func contains(r *rt, container, item any) (bool, error) {
 		_, ok := c.get(item)
 		return ok, nil
 	case *undefinedValue:
-		return false, c.err()
+		return false, nil // jinja2's Undefined iterates as empty
 	}
 	items, err := iterate(r, container)
 	if err != nil {

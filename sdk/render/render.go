@@ -1,17 +1,19 @@
 // Package render renders lava's Jinja templates the way Python's jinja2 3.1
-// renders them in the original lava (lava spec section 2.7), on top of an
-// unmodified gonja v2.
+// renders them in the original lava (lava spec section 2.7).
 //
-// gonja lexes and parses the template and walks the document; everything
-// that decides what a template prints is ours: the statements (if, for, set,
-// macro, call, filter, with, block, raw, autoescape — jinja2's default tags;
-// include, import, from and extends are refused as jinja2.Template refuses
-// them, having no loader), and an expression evaluator with Python
-// semantics over gonja's parse tree: Python str()/repr() printing with
-// insertion-ordered dicts, None distinct from undefined (jinja2's default
-// Undefined), exact DynamoDB Decimal arithmetic, datetime/date/timedelta
-// values with Python's methods and operators, jinja2's filters and tests,
-// Python %-formatting, and lava's utils namespace (spec section 2.6).
+// Everything that decides what a template prints is ours: a lexer and a
+// parser that follow jinja2's lexer.py and parser.py (the whole expression
+// grammar, whitespace control, raw blocks, jinja2's syntax error texts and
+// positions), the statements (if, for, set, macro, call, filter, with,
+// block, print, autoescape — jinja2's default tags; include, import, from
+// and extends are refused as jinja2.Template refuses them, having no
+// loader), and an expression evaluator with Python semantics: Python
+// str()/repr() printing with insertion-ordered dicts, None distinct from
+// undefined (jinja2's default Undefined), exact DynamoDB Decimal
+// arithmetic, datetime/date/timedelta values with Python's methods and
+// operators, jinja2's filters and tests, Python %-formatting, and lava's
+// utils namespace (spec section 2.6). An unmodified gonja v2 supplies the
+// node types and walks the document.
 //
 // An [Engine] parses and caches templates and is safe for concurrent use.
 // [Vars] is the render context of one action. Errors are *[Error] values
@@ -26,7 +28,6 @@ import (
 	"container/list"
 	"errors"
 	"fmt"
-	"io"
 	"math/big"
 	"sort"
 	"strings"
@@ -38,10 +39,8 @@ import (
 	"github.com/nikolalohinski/gonja/v2/builtins"
 	"github.com/nikolalohinski/gonja/v2/config"
 	"github.com/nikolalohinski/gonja/v2/exec"
-	"github.com/nikolalohinski/gonja/v2/loaders"
 	"github.com/nikolalohinski/gonja/v2/nodes"
 	"github.com/nikolalohinski/gonja/v2/parser"
-	"github.com/nikolalohinski/gonja/v2/tokens"
 )
 
 // Vars is the input of one render: lava's augmented job, the realm item and
@@ -96,7 +95,7 @@ type Engine struct {
 
 type cached struct {
 	src string
-	tpl *exec.Template
+	tpl *nodes.Template
 	err error
 }
 
@@ -115,7 +114,7 @@ func NewWithCache(size int) *Engine {
 		Context:           exec.EmptyContext(),
 		Filters:           exec.NewFilterSet(map[string]exec.FilterFunction{}),
 		Tests:             exec.NewTestSet(map[string]exec.TestFunction{}),
-		ControlStructures: controlStructures(),
+		ControlStructures: exec.NewControlStructureSet(map[string]parser.ControlStructureParser{}),
 		Methods:           builtins.Methods,
 	}
 	return &Engine{
@@ -213,7 +212,7 @@ func (e *Engine) renderString(s string, data func() map[string]any) (string, err
 	return e.execute(tpl, data())
 }
 
-func (e *Engine) template(src string) (*exec.Template, error) {
+func (e *Engine) template(src string) (*nodes.Template, error) {
 	if e.MaxTemplate > 0 && len(src) > e.MaxTemplate {
 		return nil, &limitError{sentinel: ErrTemplateTooLarge, detail: fmt.Sprintf("%d bytes, the limit is %d", len(src), e.MaxTemplate)}
 	}
@@ -250,41 +249,28 @@ func (e *Engine) CacheLen() int {
 	return e.lru.Len()
 }
 
-// srcLoader serves the one template being parsed and nothing else.
-type srcLoader struct{ src string }
-
 const rootName = "template"
 
-func (l *srcLoader) Read(p string) (io.Reader, error) {
-	if p == rootName {
-		return strings.NewReader(l.src), nil
-	}
-	return nil, ErrNoLoader
-}
-func (l *srcLoader) Resolve(p string) (string, error) {
-	if p == rootName {
-		return p, nil
-	}
-	return "", ErrNoLoader
-}
-func (l *srcLoader) Inherit(string) (loaders.Loader, error) { return nil, ErrNoLoader }
-
-func (e *Engine) parse(src string) (tpl *exec.Template, err error) {
+func (e *Engine) parse(src string) (tpl *nodes.Template, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			tpl, err = nil, newErr(classInternal, "render: internal error while parsing the template")
 		}
 	}()
-	src = normalizeNewlines(src)
-	if err := checkNesting(src, e.cfg); err != nil {
+	root, err := parseTemplate(normalizeNewlines(src))
+	if err != nil {
 		return nil, err
 	}
-	t, err := exec.NewTemplate(rootName, e.cfg, &srcLoader{src: src}, e.env)
-	if err != nil {
-		return nil, translateParseError(err, src, e.cfg)
-	}
-	root := t.Root()
-	if err := rewriteNodes(root.Nodes); err != nil {
+	// jinja2's compiler checks block names before the filters and tests.
+	blocks := map[string]bool{}
+	bv := &visitor{onBlock: func(name string) error {
+		if blocks[name] {
+			return newErr(classAssertion, fmt.Sprintf("block '%s' defined twice", name))
+		}
+		blocks[name] = true
+		return nil
+	}}
+	if err := bv.nodeList(root.Nodes, false); err != nil {
 		return nil, err
 	}
 	v := &visitor{
@@ -301,154 +287,10 @@ func (e *Engine) parse(src string) (tpl *exec.Template, err error) {
 			return nil
 		},
 	}
-	var chains []*nodes.BinaryExpression
-	v.onBinary = func(b *nodes.BinaryExpression) {
-		if isCompare(b.Operator.Token.Type) {
-			if l, ok := b.Left.(*nodes.BinaryExpression); ok && isCompare(l.Operator.Token.Type) {
-				chains = append(chains, b)
-			}
-		}
-	}
 	if err := v.nodeList(root.Nodes, false); err != nil {
 		return nil, err
 	}
-	if len(chains) > 0 {
-		markChains(chains, src, e.cfg)
-	}
-	return t, nil
-}
-
-func isCompare(t tokens.Type) bool {
-	switch t {
-	case tokens.Equals, tokens.Ne, tokens.LowerThan, tokens.LowerThanOrEqual, tokens.GreaterThan, tokens.GreaterThanOrEqual:
-		return true
-	}
-	return false
-}
-
-// chainMark marks a comparison whose left operand is an unparenthesised
-// comparison: `a < b < c` is Python's chained comparison, which gonja
-// parses as (a < b) < c.
-const chainMark = "\x00chain"
-
-func allTokens(src string, cfg *config.Config) []*tokens.Token {
-	st := tokens.LexAll(src, cfg)
-	var out []*tokens.Token
-	for {
-		t := st.Current()
-		if t == nil {
-			break
-		}
-		out = append(out, t)
-		if st.End() {
-			break
-		}
-		st.Next()
-	}
-	return out
-}
-
-func markChains(chains []*nodes.BinaryExpression, src string, cfg *config.Config) {
-	toks := allTokens(src, cfg)
-	idx := map[int]int{}
-	for i, t := range toks {
-		idx[t.Pos] = i
-	}
-	for _, b := range chains {
-		opIdx, ok := idx[b.Operator.Token.Pos]
-		if !ok || opIdx == 0 {
-			continue
-		}
-		start := b.Left.Position()
-		startIdx, ok := idx[start.Pos]
-		if !ok {
-			continue
-		}
-		grouped := false
-		if toks[opIdx-1].Type == tokens.RightParenthesis {
-			depth := 0
-			for j := opIdx - 1; j >= 0; j-- {
-				switch toks[j].Type {
-				case tokens.RightParenthesis:
-					depth++
-				case tokens.LeftParenthesis:
-					depth--
-				}
-				if depth == 0 {
-					grouped = j == startIdx-1
-					break
-				}
-			}
-		}
-		if !grouped {
-			tok := *b.Operator.Token
-			tok.Val += chainMark
-			b.Operator = &nodes.BinOperator{Token: &tok}
-		}
-	}
-}
-
-// Nesting limits checked before parsing: gonja's parser and our statements
-// recurse, and a Go stack overflow cannot be recovered. Python's jinja2
-// fails earlier (RecursionError near 70 nested brackets).
-const (
-	maxBracketDepth = 100
-	maxBlockDepth   = 100
-	maxTagTokens    = 20000
-)
-
-var blockTags = map[string]bool{"if": true, "for": true, "macro": true, "call": true, "filter": true, "with": true, "block": true, "autoescape": true}
-
-func checkNesting(src string, cfg *config.Config) error {
-	opens := 0
-	for i := 0; i < len(src); i++ {
-		switch src[i] {
-		case '(', '[', '{':
-			opens++
-		}
-	}
-	if opens <= maxBracketDepth && len(src) <= maxTagTokens {
-		return nil // too small to nest too deeply
-	}
-	deep := newErr(classRecursion, "maximum recursion depth exceeded")
-	brackets, blocks, inTag := 0, 0, 0
-	afterBlockBegin := false
-	for _, t := range allTokens(src, cfg) {
-		switch t.Type {
-		case tokens.VariableBegin, tokens.BlockBegin:
-			brackets, inTag = 0, 1
-			afterBlockBegin = t.Type == tokens.BlockBegin
-			continue
-		case tokens.VariableEnd, tokens.BlockEnd:
-			inTag = 0
-		case tokens.LeftParenthesis, tokens.LeftBracket, tokens.LeftBrace:
-			brackets++
-			if brackets > maxBracketDepth {
-				return deep
-			}
-		case tokens.RightParenthesis, tokens.RightBracket, tokens.RightBrace:
-			brackets--
-		case tokens.Name:
-			if afterBlockBegin {
-				if blockTags[t.Val] {
-					blocks++
-					if blocks > maxBlockDepth {
-						return deep
-					}
-				} else if strings.HasPrefix(t.Val, "end") && blockTags[t.Val[3:]] {
-					blocks--
-				}
-			}
-		}
-		afterBlockBegin = false
-		if inTag > 0 {
-			inTag++
-			if inTag > maxTagTokens {
-				return deep
-			}
-		}
-	}
-	return nil
+	return root, nil
 }
 
 // normalizeNewlines turns \r\n and \r into \n, as jinja2's lexer does with
@@ -461,7 +303,7 @@ func normalizeNewlines(s string) string {
 	return strings.ReplaceAll(s, "\r", "\n")
 }
 
-func (e *Engine) execute(tpl *exec.Template, data map[string]any) (out string, err error) {
+func (e *Engine) execute(tpl *nodes.Template, data map[string]any) (out string, err error) {
 	st := &rt{e: e}
 	w := &outWriter{rt: st}
 	defer func() {
@@ -469,9 +311,22 @@ func (e *Engine) execute(tpl *exec.Template, data map[string]any) (out string, e
 			out, err = "", newErr(classInternal, "render: internal error while rendering the template")
 		}
 	}()
-	ctx := exec.NewContext(data)
+	ctx := e.env.Context.Inherit().Update(exec.NewContext(data))
 	ctx.Set(rtKey, st)
-	if err := tpl.Execute(w, ctx); err != nil {
+	r := &exec.Renderer{
+		Config: e.cfg,
+		Environment: &exec.Environment{
+			Context:           ctx,
+			Filters:           e.env.Filters,
+			Tests:             e.env.Tests,
+			ControlStructures: e.env.ControlStructures,
+			Methods:           e.env.Methods,
+		},
+		RootNode: tpl,
+		Output:   w,
+	}
+	r.Environment.Context.Set("self", exec.Self(r))
+	if err := r.Execute(); err != nil {
 		return "", cleanError(err)
 	}
 	return w.b.String(), nil
@@ -598,129 +453,4 @@ func toRuntimeDepth(v any, depth int) any {
 		return d
 	}
 	return v
-}
-
-// ---- parse errors ----
-
-// translateParseError turns gonja's parse errors into jinja2's texts for
-// the common cases.
-func translateParseError(err error, src string, cfg *config.Config) error {
-	var e *Error
-	if errors.As(err, &e) {
-		return e
-	}
-	var se *parser.SyntaxError
-	if errors.As(err, &se) {
-		if tag, ok := unknownTag(se.Message); ok {
-			return &Error{Class: classSyntax, Msg: fmt.Sprintf("Encountered unknown tag '%s'.", tag), Line: se.Line}
-		}
-		return &Error{Class: classSyntax, Msg: jinjaSyntaxMessage(se, src, cfg), Line: se.Line}
-	}
-	msg := err.Error()
-	if i := strings.Index(msg, "': "); strings.HasPrefix(msg, "failed to parse template '") && i >= 0 {
-		msg = msg[i+3:]
-	}
-	return newErr(classSyntax, msg)
-}
-
-func describeToken(t *tokens.Token) string {
-	if t == nil {
-		return "end of template"
-	}
-	switch t.Type {
-	case tokens.VariableEnd:
-		return "end of print statement"
-	case tokens.BlockEnd:
-		return "end of statement block"
-	case tokens.EOF:
-		return "end of template"
-	case tokens.Name:
-		return t.Val
-	case tokens.Integer:
-		return "integer"
-	case tokens.Float:
-		return "float"
-	case tokens.String:
-		return "string"
-	}
-	return t.Val
-}
-
-// jinjaSyntaxMessage maps a gonja parse error to jinja2's text, looking at
-// the token the error is about.
-func jinjaSyntaxMessage(se *parser.SyntaxError, src string, cfg *config.Config) string {
-	toks := allTokens(src, cfg)
-	for _, t := range toks {
-		if t.Type != tokens.Error {
-			continue
-		}
-		switch {
-		case t.Val == "unclosed comment":
-			return "Missing end of comment tag"
-		case strings.HasPrefix(t.Val, "Unexpected delimiter "):
-			return "unexpected '" + strings.Trim(strings.TrimPrefix(t.Val, "Unexpected delimiter "), "\"") + "'"
-		case t.Pos == len(src) && len(t.Val) < len(src):
-			q := len(src) - len(t.Val) - 1
-			if q >= 0 && (src[q] == '\'' || src[q] == '"') {
-				return fmt.Sprintf("unexpected char %s at %d", pyCharRepr(src[q]), len([]rune(src[:q])))
-			}
-		}
-		return t.Val
-	}
-	at := -1
-	for i, t := range toks {
-		if t.Line == se.Line && t.Col == se.Column {
-			at = i
-			break
-		}
-	}
-	var tok, prev *tokens.Token
-	if at >= 0 {
-		tok = toks[at]
-		if at > 0 {
-			prev = toks[at-1]
-		}
-	}
-	endOf := func(t *tokens.Token) bool {
-		return t == nil || t.Type == tokens.EOF
-	}
-	switch se.Message {
-	case "'}}' expected here":
-		if endOf(tok) {
-			return "unexpected end of template, expected 'end of print statement'."
-		}
-		return fmt.Sprintf("expected token 'end of print statement', got '%s'", describeToken(tok))
-	case "expected either a number, string, keyword or identifier.", "Expected an expression.":
-		if endOf(tok) {
-			return "unexpected end of template, expected 'end of print statement'."
-		}
-		if prev != nil && (prev.Type == tokens.VariableBegin || prev.Type == tokens.BlockBegin) {
-			return fmt.Sprintf("Expected an expression, got '%s'", describeToken(tok))
-		}
-		return fmt.Sprintf("unexpected '%s'", describeToken(tok))
-	case "Unbalanced parenthesis", "Expected ]", "Expected }":
-		closer := map[string]string{"Unbalanced parenthesis": ")", "Expected ]": "]", "Expected }": "}"}[se.Message]
-		if at >= 0 {
-			for _, t := range toks[at:] {
-				if t.Type == tokens.VariableEnd {
-					return fmt.Sprintf("unexpected '}', expected '%s'", closer)
-				}
-				if t.Type == tokens.EOF {
-					return "unexpected end of template, expected '" + closer + "'."
-				}
-			}
-		}
-	case "filter name must be an identifier":
-		return fmt.Sprintf("expected token 'name', got '%s'", describeToken(tok))
-	case "expected name or integer":
-		return "expected name or number"
-	}
-	return se.Message
-}
-
-func pyCharRepr(c byte) string {
-	if c == '"' {
-		return "'\"'"
-	}
-	return "\"" + string(c) + "\""
 }
