@@ -29,8 +29,9 @@ plugins: ## build bin/plugins/lava-action-<type> and bin/plugins/SHA256SUMS
 	done
 	cd $(BIN)/plugins && sha256sum lava-action-* > SHA256SUMS
 
-test: ## run every test with the race detector, then the Python tests
+test: ## run every test of both Go modules (root and sdk/) with the race detector, then the Python tests
 	$(GO) test -race -count=1 ./...
+	cd sdk && $(GO) test -race -count=1 ./...
 	$(MAKE) test-python
 
 # The Python client and plugin SDK run on Debian's python3 (python3-grpcio,
@@ -49,14 +50,16 @@ python-deps: ## install the pinned Debian packages the Python parts need (as roo
 
 FUZZTIME ?= 10s
 fuzz: ## run each fuzz target for FUZZTIME (default 10s)
-	$(GO) test -run '^$$' -fuzz '^FuzzDecodeJSON$$' -fuzztime $(FUZZTIME) ./sdk/value
+	cd sdk && $(GO) test -run '^$$' -fuzz '^FuzzDecodeJSON$$' -fuzztime $(FUZZTIME) ./value
 	$(GO) test -run '^$$' -fuzz '^FuzzSpecValidation$$' -fuzztime $(FUZZTIME) ./host
-	$(GO) test -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME) ./sdk/render
+	cd sdk && $(GO) test -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME) ./render
 
-lint: ## gofmt, go vet and staticcheck
+lint: ## gofmt, go vet and staticcheck on both modules (root and sdk/)
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '\.pb\.go$$')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	cd sdk && $(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+	cd sdk && $(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
 bench: ## run the benchmarks and print one table
 	$(GO) run ./internal/benchtable

@@ -23,7 +23,7 @@ func FuzzSpecValidation(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	desc := sdk.Description{Type: "t", Strict: true, Fields: []sdk.Field{
+	desc := sdk.Description{Type: "t", Fields: []sdk.Field{
 		{Name: "message", Required: true, Kind: sdk.KindString, Render: sdk.RenderText},
 		{Name: "detail", Kind: sdk.KindStringOrMap, Render: sdk.RenderEach},
 		{Name: "parameters", Kind: sdk.KindMap, Render: sdk.RenderStructural},

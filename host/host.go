@@ -28,7 +28,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/lava-actions/lava-actions/sdk"
+	"github.com/hashicorp/go-plugin"
+	"github.com/lava-actions/lava-actions/sdk/protocol"
 	"github.com/lava-actions/lava-actions/sdk/value"
 
 	"golang.org/x/sync/errgroup"
@@ -49,7 +50,10 @@ type Config struct {
 	Env []string
 	// Environ returns the host environment (default os.Environ). Plugins get
 	// only its allow-listed part: AWS_*, LAVA_*, TZ, HOME, PATH, TMPDIR,
-	// SSL_CERT_FILE, SSL_CERT_DIR and the proxy variables.
+	// SSL_CERT_FILE, SSL_CERT_DIR and the proxy variables. Its credential
+	// values are redacted from everything plugins return (README, "Security
+	// model"). LAVA_ACTION_REATTACH_<TYPE> in it makes the host attach to a
+	// plugin an author runs in debug mode instead of starting one.
 	Environ func() []string
 	// Now is the clock used for a job without ts_start; default time.Now.
 	Now func() time.Time
@@ -81,7 +85,7 @@ type Host struct {
 	found     map[string]Candidate
 	problems  []error
 	instances map[string]*instance
-	descBySum map[string]sdk.Description
+	descBySum map[string]protocol.Description
 }
 
 // New returns a host that has scanned its plugin path. No plugin starts yet.
@@ -108,7 +112,7 @@ func New(cfg Config) (*Host, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create plugin socket directory: %w", err)
 	}
-	h := &Host{cfg: cfg, log: cfg.Logger, sockDir: dir, instances: map[string]*instance{}, descBySum: map[string]sdk.Description{}}
+	h := &Host{cfg: cfg, log: cfg.Logger, sockDir: dir, instances: map[string]*instance{}, descBySum: map[string]protocol.Description{}}
 	h.Rescan()
 	return h, nil
 }
@@ -162,6 +166,35 @@ func (h *Host) pluginEnv() []string {
 	return append(env, "PLUGIN_UNIX_SOCKET_DIR="+h.sockDir)
 }
 
+// reattach returns the go-plugin reattach configuration of typ when the
+// host environment sets LAVA_ACTION_REATTACH_<TYPE> (a plugin an author runs
+// in debug mode; see sdk.ServeContext).
+func (h *Host) reattach(typ string) (*plugin.ReattachConfig, bool, error) {
+	name := protocol.ReattachEnv(typ)
+	for _, kv := range h.cfg.Environ() {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == name {
+			rc, err := protocol.ParseReattach(v)
+			if err != nil {
+				return nil, false, fmt.Errorf("%s: %w", name, err)
+			}
+			return rc, true, nil
+		}
+	}
+	return nil, false, nil
+}
+
+// hasReattach says whether the host environment sets typ's reattach
+// variable.
+func (h *Host) hasReattach(typ string) bool {
+	prefix := protocol.ReattachEnv(typ) + "="
+	for _, kv := range h.cfg.Environ() {
+		if strings.HasPrefix(kv, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
 // instance returns the process owner of typ, or ErrPluginNotFound.
 func (h *Host) instance(typ string) (*instance, error) {
 	h.mu.Lock()
@@ -173,6 +206,9 @@ func (h *Host) instance(typ string) (*instance, error) {
 		return in, nil
 	}
 	c, ok := h.found[typ]
+	if !ok && h.hasReattach(typ) {
+		c, ok = Candidate{Type: typ, Path: protocol.ReattachEnv(typ)}, true
+	}
 	if !ok {
 		for _, p := range h.problems {
 			if strings.Contains(p.Error(), string(filepath.Separator)+ExecutablePrefix+typ+":") {
@@ -222,7 +258,7 @@ func (h *Host) Start(ctx context.Context, types ...string) error {
 type PluginInfo struct {
 	Candidate
 	SHA256      string
-	Description sdk.Description
+	Description protocol.Description
 	Err         error
 }
 
@@ -241,7 +277,7 @@ func (h *Host) Plugins(ctx context.Context) []PluginInfo {
 	return out
 }
 
-func (h *Host) describe(ctx context.Context, typ, sum string) (sdk.Description, error) {
+func (h *Host) describe(ctx context.Context, typ, sum string) (protocol.Description, error) {
 	h.mu.Lock()
 	d, ok := h.descBySum[sum]
 	h.mu.Unlock()
@@ -250,7 +286,7 @@ func (h *Host) describe(ctx context.Context, typ, sum string) (sdk.Description, 
 	}
 	in, err := h.lookup(typ)
 	if err != nil {
-		return sdk.Description{}, err
+		return protocol.Description{}, err
 	}
 	d, err = in.describe(ctx)
 	if err != nil {

@@ -35,9 +35,10 @@ func TestMain(m *testing.M) {
 	}
 	binDir = dir
 	for name, pkg := range map[string]string{
-		"log":       "github.com/lava-actions/lava-actions/plugins/log",
-		"misbehave": "github.com/lava-actions/lava-actions/host/testdata/misbehave",
-		"proto2":    "github.com/lava-actions/lava-actions/host/testdata/proto2",
+		"log":        "github.com/lava-actions/lava-actions/plugins/log",
+		"misbehave":  "github.com/lava-actions/lava-actions/host/testdata/misbehave",
+		"proto2":     "github.com/lava-actions/lava-actions/host/testdata/proto2",
+		"thirdparty": "github.com/lava-actions/lava-actions/host/testdata/thirdparty",
 	} {
 		out, err := exec.Command("go", "build", "-o", filepath.Join(dir, "lava-action-"+name), pkg).CombinedOutput()
 		if err != nil {
@@ -60,6 +61,9 @@ var goleakOptions = []goleak.Option{
 	// grpc-go's process-wide resolver and balancer goroutines.
 	goleak.IgnoreAnyFunction("google.golang.org/grpc/internal/grpcsync.(*CallbackSerializer).run"),
 	goleak.IgnoreAnyFunction("google.golang.org/grpc.(*addrConn).resetTransportAndUnlock"),
+	// go-plugin polls a reattached (debug-mode) plugin's pid once a second
+	// until it exits; TestDebugModeReattach kills it only at cleanup.
+	goleak.IgnoreAnyFunction("github.com/hashicorp/go-plugin/internal/cmdrunner.pidWait"),
 }
 
 // logSink collects host log records.

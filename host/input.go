@@ -1,135 +1,44 @@
 package host
 
 import (
-	"fmt"
-	"strings"
 	"time"
 
+	"github.com/lava-actions/lava-actions/lava"
 	"github.com/lava-actions/lava-actions/sdk/value"
 )
 
-// Trigger names the action list to run.
-type Trigger string
+// Trigger names the action list to run (lava.Trigger).
+type Trigger = lava.Trigger
 
 // The three action lists of a lava job.
 const (
-	OnSuccess Trigger = "on_success"
-	OnRetry   Trigger = "on_retry"
-	OnFail    Trigger = "on_fail"
+	OnSuccess = lava.OnSuccess
+	OnRetry   = lava.OnRetry
+	OnFail    = lava.OnFail
 )
-
-// ParseTrigger accepts success, retry, fail or their on_ forms.
-func ParseTrigger(s string) (Trigger, error) {
-	switch t := Trigger("on_" + strings.TrimPrefix(strings.ToLower(s), "on_")); t {
-	case OnSuccess, OnRetry, OnFail:
-		return t, nil
-	}
-	return "", fmt.Errorf("unknown trigger %q: want success, retry or fail", s)
-}
 
 // Triggers lists the three triggers in lava's order.
-var Triggers = []Trigger{OnSuccess, OnRetry, OnFail}
+var Triggers = lava.Triggers
 
-// datetime fields of the augmented job and of globals.lava (spec 2.2, 2.3).
-var (
-	jobTimes    = []string{"ts_start", "ts_ustart", "ts_dispatch"}
-	globalTimes = []string{"master_start", "master_ustart", "parent_start", "parent_ustart"}
-)
+// ParseTrigger accepts success, retry, fail or their on_ forms
+// (lava.ParseTrigger).
+func ParseTrigger(s string) (Trigger, error) { return lava.ParseTrigger(s) }
+
+// Select returns the action list lava would use for trigger (lava.Select).
+func Select(trigger Trigger, job, realm *value.Map) (list any, source string, ok bool) {
+	return lava.Select(trigger, job, realm)
+}
 
 // PrepareJob returns a copy of job as lava's worker augments it before
-// actions run (spec 2.2): ISO text in ts_start, ts_ustart, ts_dispatch and
-// globals.lava.{master,parent}_{start,ustart} becomes datetimes; ts_start
-// defaults to now (whole seconds, local time) and ts_ustart to it in UTC;
-// globals, state and parameters default to empty maps. job itself is not
-// changed.
-func PrepareJob(job *value.Map, now time.Time) (*value.Map, error) {
-	j := job.Clone()
-	if j == nil {
-		j = &value.Map{}
-	}
-	for _, k := range jobTimes {
-		if err := toDateTime(j, k, "job "+k); err != nil {
-			return nil, err
-		}
-	}
-	if !j.Has("ts_start") {
-		j.Set("ts_start", value.DateTime{Time: now.Truncate(time.Second)})
-	}
-	if !j.Has("ts_ustart") {
-		if st, ok := mustGet(j, "ts_start").(value.DateTime); ok {
-			j.Set("ts_ustart", value.DateTime{Time: st.UTC()})
-		}
-	}
-	for _, k := range []string{"globals", "state", "parameters"} {
-		v, ok := j.Get(k)
-		if !ok || v == nil {
-			j.Set(k, &value.Map{})
-		} else if _, isMap := v.(*value.Map); !isMap {
-			return nil, fmt.Errorf("job %s must be an object, not %s", k, value.PyType(v))
-		}
-	}
-	if lava := j.Map("globals").Map("lava"); lava != nil {
-		for _, k := range globalTimes {
-			if err := toDateTime(lava, k, "job globals.lava."+k); err != nil {
-				return nil, err
-			}
-		}
-	}
-	return j, nil
+// actions run (lava.PrepareJob).
+func PrepareJob(job *value.Map, now time.Time) (*value.Map, error) { return lava.PrepareJob(job, now) }
+
+// ResolveConfig merges configuration as lava does (lava.ResolveConfig).
+func ResolveConfig(realm *value.Map, environ []string) map[string]string {
+	return lava.ResolveConfig(realm, environ)
 }
 
 func mustGet(m *value.Map, k string) any {
 	v, _ := m.Get(k)
 	return v
-}
-
-func toDateTime(m *value.Map, key, what string) error {
-	s, ok := mustGet(m, key).(string)
-	if !ok {
-		return nil
-	}
-	dt, err := value.ParseDateTime(s)
-	if err != nil {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	m.Set(key, dt)
-	return nil
-}
-
-// ResolveConfig merges configuration as lava does (spec 6): LAVA_<KEY>
-// environment variables win over the realm's config map, whose keys are
-// case-insensitive. Values are Python str() of the stored value.
-func ResolveConfig(realm *value.Map, environ []string) map[string]string {
-	out := map[string]string{}
-	realm.Map("config").Range(func(k string, v any) bool {
-		out[strings.ToUpper(k)] = value.Str(v)
-		return true
-	})
-	for _, kv := range environ {
-		k, v, ok := strings.Cut(kv, "=")
-		if name, isLava := strings.CutPrefix(k, "LAVA_"); ok && isLava && name != "" {
-			out[strings.ToUpper(name)] = v
-		}
-	}
-	return out
-}
-
-// allowedEnv says whether a host variable is passed to plugins.
-func allowedEnv(key string) bool {
-	switch key {
-	case "TZ", "HOME", "PATH", "TMPDIR", "SSL_CERT_FILE", "SSL_CERT_DIR",
-		"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy":
-		return true
-	}
-	return strings.HasPrefix(key, "AWS_") || strings.HasPrefix(key, "LAVA_")
-}
-
-func filterEnv(environ []string) []string {
-	var out []string
-	for _, kv := range environ {
-		if k, _, ok := strings.Cut(kv, "="); ok && allowedEnv(k) {
-			out = append(out, kv)
-		}
-	}
-	return out
 }

@@ -12,26 +12,12 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-plugin"
-	"github.com/lava-actions/lava-actions/internal/actionpb"
-	"github.com/lava-actions/lava-actions/internal/wire"
-	"github.com/lava-actions/lava-actions/sdk"
+	"github.com/lava-actions/lava-actions/sdk/protocol"
+	"github.com/lava-actions/lava-actions/sdk/protocol/rpc"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
-
-// clientPlugin is the host side of the go-plugin contract.
-type clientPlugin struct {
-	plugin.NetRPCUnsupportedPlugin
-}
-
-func (clientPlugin) GRPCServer(*plugin.GRPCBroker, *grpc.Server) error {
-	return errors.New("the host is not a plugin")
-}
-
-func (clientPlugin) GRPCClient(_ context.Context, _ *plugin.GRPCBroker, c *grpc.ClientConn) (any, error) {
-	return actionpb.NewActionClient(c), nil
-}
 
 // instance owns the process of one action type. It starts the process on
 // first use, restarts it after a crash (with backoff after repeated
@@ -41,21 +27,23 @@ type instance struct {
 	h         *Host
 
 	mu       sync.Mutex
-	cur      *proc             // the live process, or nil
-	crashes  int               // consecutive failed starts or crashes
-	notUntil time.Time         // no restart before this
-	valid    map[string]string // validation answers of the current process
-	closed   bool              // the host stopped this type for good
+	cur      *proc                 // the live process, or nil
+	crashes  int                   // consecutive failed starts or crashes
+	notUntil time.Time             // no restart before this
+	valid    map[string]validation // validation answers of the current process
+	closed   bool                  // the host stopped this type for good
 }
 
 // proc is one plugin process. Callers keep the proc they called, so that a
 // failure is blamed on that process and never on a fresh one started since.
 type proc struct {
 	client *plugin.Client
-	cmd    *exec.Cmd
-	rpc    actionpb.ActionClient
-	desc   *sdk.Description
+	cmd    *exec.Cmd // nil for a plugin the host attached to (debug mode)
+	rpc    protocol.Client
+	desc   *protocol.Description
 	stderr *tailBuffer
+	// red redacts the secrets of the process's environment.
+	red *protocol.Redactor
 	// stopped says why the host stopped the process (nil while it runs or
 	// when it died by itself); in-flight calls that break report it.
 	stopped error
@@ -66,20 +54,27 @@ type proc struct {
 // maxCachedValidations bounds the validation cache of one process.
 const maxCachedValidations = 4096
 
-func (in *instance) cachedValidation(key string) (string, bool) {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	msg, ok := in.valid[key]
-	return msg, ok
+// validation is a cached validation answer and the description it was
+// checked against.
+type validation struct {
+	msg  string
+	desc protocol.Description
 }
 
-func (in *instance) storeValidation(key, msg string) {
+func (in *instance) cachedValidation(key string) (string, protocol.Description, bool) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	v, ok := in.valid[key]
+	return v.msg, v.desc, ok
+}
+
+func (in *instance) storeValidation(key, msg string, desc protocol.Description) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	if in.valid == nil || len(in.valid) >= maxCachedValidations {
-		in.valid = map[string]string{}
+		in.valid = map[string]validation{}
 	}
-	in.valid[key] = msg
+	in.valid[key] = validation{msg: msg, desc: desc}
 }
 
 // conn returns the live process, starting one if needed. After repeated
@@ -131,8 +126,16 @@ func (in *instance) failedLocked() {
 
 func (in *instance) startLocked(ctx context.Context) (*proc, error) {
 	cfg := in.h.cfg
+	rc, attach, err := in.h.reattach(in.typ)
+	if err != nil {
+		return nil, &PluginError{Type: in.typ, Path: in.path, Kind: KindStart, Err: err}
+	}
+	if attach && cfg.Verify {
+		return nil, &PluginError{Type: in.typ, Path: in.path, Kind: KindIntegrity,
+			Err: fmt.Errorf("%s is set: attaching to a plugin in debug mode is refused with verification on", protocol.ReattachEnv(in.typ))}
+	}
 	var secure *plugin.SecureConfig
-	if cfg.Verify {
+	if cfg.Verify && !attach {
 		sc, warnings, err := in.h.verify(in.typ, in.path)
 		for _, w := range warnings {
 			in.h.log.Warn("plugin permissions", "plugin", in.typ, "warning", w)
@@ -142,15 +145,13 @@ func (in *instance) startLocked(ctx context.Context) (*proc, error) {
 		}
 		secure = sc
 	}
-	cmd := exec.Command(in.path)
-	cmd.Env = in.h.pluginEnv()
-	setProcAttrs(cmd)
+	env := in.h.pluginEnv()
+	red := protocol.NewRedactor(envSecrets(env)...)
 	tail := newTailBuffer(16 << 10)
-	log := in.h.log.With("action", in.typ)
-	client := plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig:  wire.Handshake,
-		Plugins:          plugin.PluginSet{wire.PluginName: clientPlugin{}},
-		Cmd:              cmd,
+	log := slog.New(redactHandler{inner: in.h.log.Handler(), red: red}).With("action", in.typ)
+	ccfg := &plugin.ClientConfig{
+		HandshakeConfig:  protocol.Handshake,
+		Plugins:          rpc.PluginSet(&rpc.Plugin{}),
 		SkipHostEnv:      true,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		Logger:           newHCLog(log, ""),
@@ -160,39 +161,50 @@ func (in *instance) startLocked(ctx context.Context) (*proc, error) {
 		StartTimeout:     cfg.StartTimeout,
 		SecureConfig:     secure,
 		GRPCDialOptions: []grpc.DialOption{grpc.WithDefaultCallOptions(
-			grpc.MaxCallRecvMsgSize(wire.MaxMessageBytes), grpc.MaxCallSendMsgSize(wire.MaxMessageBytes))},
-	})
+			grpc.MaxCallRecvMsgSize(protocol.MaxMessageBytes), grpc.MaxCallSendMsgSize(protocol.MaxMessageBytes))},
+	}
+	var cmd *exec.Cmd
+	if attach {
+		in.h.log.Warn("attaching to a plugin in debug mode", "action", in.typ, "variable", protocol.ReattachEnv(in.typ), "pid", rc.Pid)
+		ccfg.Reattach, ccfg.SecureConfig = rc, nil
+	} else {
+		cmd = exec.Command(in.path)
+		cmd.Env = env
+		setProcAttrs(cmd)
+		ccfg.Cmd = cmd
+	}
+	client := plugin.NewClient(ccfg)
 	fail := func(kind PluginErrorKind, err error) (*proc, error) {
 		killGroup(cmd) // first: a child holding the pipes would stall Kill
 		client.Kill()
-		return nil, &PluginError{Type: in.typ, Path: in.path, Kind: kind, Err: err, StderrTail: tail.String()}
+		return nil, &PluginError{Type: in.typ, Path: in.path, Kind: kind, Err: err, StderrTail: red.String(tail.String())}
 	}
 	proto, err := client.Client()
 	if err != nil {
 		return fail(classifyStart(err), cleanStartError(err))
 	}
-	raw, err := proto.Dispense(wire.PluginName)
+	raw, err := proto.Dispense(protocol.PluginName)
 	if err != nil {
 		return fail(KindStart, err)
 	}
-	rpc := raw.(actionpb.ActionClient)
+	pc := raw.(protocol.Client)
 	dctx, cancel := context.WithTimeout(ctx, cfg.StartTimeout)
 	defer cancel()
-	d, err := rpc.Describe(dctx, &actionpb.DescribeRequest{})
+	d, err := pc.Describe(dctx)
 	if err != nil {
 		if status.Code(err) == codes.DeadlineExceeded {
 			return fail(KindStart, fmt.Errorf("describe: no answer within the start timeout (%s)", cfg.StartTimeout))
 		}
 		return fail(KindStart, fmt.Errorf("describe: %w", transportError(err)))
 	}
-	if d.GetProtocolVersion() != wire.ProtocolVersion {
-		return fail(KindIncompat, fmt.Errorf("incompatible protocol %d (host speaks %d)", d.GetProtocolVersion(), wire.ProtocolVersion))
+	if d.ProtocolVersion != protocol.Version {
+		return fail(KindIncompat, fmt.Errorf("incompatible protocol %d (host speaks %d)", d.ProtocolVersion, protocol.Version))
 	}
-	if d.GetType() != in.typ {
-		return fail(KindWrongType, fmt.Errorf("describes action type %q, but its file name says %q", d.GetType(), in.typ))
+	if d.Type != in.typ {
+		return fail(KindWrongType, fmt.Errorf("describes action type %q, but its file name says %q", d.Type, in.typ))
 	}
-	desc := descFromProto(d)
-	in.cur = &proc{client: client, cmd: cmd, rpc: rpc, stderr: tail, desc: &desc}
+	desc := d.Description
+	in.cur = &proc{client: client, cmd: cmd, rpc: pc, stderr: tail, desc: &desc, red: red}
 	in.valid = nil // a new process may be a new binary
 	return in.cur, nil
 }
@@ -218,7 +230,7 @@ func cleanStartError(err error) error {
 		if i := strings.Index(msg, "Plugin version: "); i >= 0 {
 			var n int
 			fmt.Sscanf(msg[i+len("Plugin version: "):], "%d", &n)
-			return fmt.Errorf("incompatible protocol %d (host speaks %d)", n, wire.ProtocolVersion)
+			return fmt.Errorf("incompatible protocol %d (host speaks %d)", n, protocol.Version)
 		}
 	case strings.Contains(msg, "Failed to read any lines from plugin's stdout"):
 		return errors.New("not a lava-actions plugin: it exited before the go-plugin handshake")
@@ -237,10 +249,10 @@ func cleanStartError(err error) error {
 }
 
 // describe returns the plugin's description, starting it if needed.
-func (in *instance) describe(ctx context.Context) (sdk.Description, error) {
+func (in *instance) describe(ctx context.Context) (protocol.Description, error) {
 	p, err := in.conn(ctx)
 	if err != nil {
-		return sdk.Description{}, err
+		return protocol.Description{}, err
 	}
 	return *p.desc, nil
 }
@@ -248,13 +260,13 @@ func (in *instance) describe(ctx context.Context) (sdk.Description, error) {
 // call runs one RPC with crash and deadline handling. A successful call
 // with healthy set (an Execute) ends a run of crashes; a Validate does not,
 // since every fresh process answers those.
-func call[T any](ctx context.Context, in *instance, healthy bool, f func(context.Context, actionpb.ActionClient) (T, error)) (T, error) {
+func call[T any](ctx context.Context, in *instance, healthy bool, f func(context.Context, *proc) (T, error)) (T, error) {
 	var zero T
 	p, err := in.conn(ctx)
 	if err != nil {
 		return zero, err
 	}
-	out, err := f(ctx, p.rpc)
+	out, err := f(ctx, p)
 	if err == nil {
 		if healthy {
 			in.mu.Lock()
@@ -292,7 +304,7 @@ func call[T any](ctx context.Context, in *instance, healthy bool, f func(context
 	}
 	in.mu.Unlock()
 	in.stop(p, nil)
-	return zero, &PluginError{Type: in.typ, Path: in.path, Kind: KindCrash, Err: transportError(err), StderrTail: p.stderr.String()}
+	return zero, &PluginError{Type: in.typ, Path: in.path, Kind: KindCrash, Err: transportError(err), StderrTail: p.red.String(p.stderr.String())}
 }
 
 // waitExit gives a dying process a moment to finish writing stderr.
@@ -352,21 +364,13 @@ func (in *instance) pid() int {
 	if in.cur == nil || in.cur.client.Exited() {
 		return 0
 	}
+	if in.cur.cmd == nil {
+		if rc := in.cur.client.ReattachConfig(); rc != nil {
+			return rc.Pid
+		}
+		return 0
+	}
 	return in.cur.cmd.Process.Pid
-}
-
-func descFromProto(d *actionpb.DescribeResponse) sdk.Description {
-	out := sdk.Description{
-		Type: d.GetType(), Version: d.GetPluginVersion(), Summary: d.GetSummary(),
-		Strict: d.GetStrict(), Capabilities: d.GetCapabilities(),
-	}
-	for _, f := range d.GetFields() {
-		out.Fields = append(out.Fields, sdk.Field{
-			Name: f.GetName(), Required: f.GetRequired(), Kind: sdk.Kind(f.GetKind()),
-			Render: sdk.RenderMode(f.GetRender()), Doc: f.GetDoc(),
-		})
-	}
-	return out
 }
 
 // tailBuffer keeps the last bytes written to it.

@@ -2,12 +2,10 @@ package host
 
 import (
 	"context"
-	"fmt"
 	"slices"
 
-	"github.com/lava-actions/lava-actions/internal/actionpb"
-	"github.com/lava-actions/lava-actions/internal/wire"
 	"github.com/lava-actions/lava-actions/sdk"
+	"github.com/lava-actions/lava-actions/sdk/protocol"
 	"github.com/lava-actions/lava-actions/sdk/render"
 	"github.com/lava-actions/lava-actions/sdk/value"
 )
@@ -85,25 +83,14 @@ func prerender(ctx context.Context, in *instance, item, job, realm, result *valu
 	return out, nil
 }
 
-// prerenderRequest applies prerender to the item of a wire request, whose
-// job, realm and result are the render context.
-func prerenderRequest(ctx context.Context, in *instance, req *actionpb.ExecuteRequest) error {
-	if _, ok := hostRenders(ctx, in); !ok {
-		return nil
-	}
-	maps := make([]*value.Map, 4)
-	for i, pm := range []*actionpb.Map{req.GetItem(), req.GetJob(), req.GetRealm(), req.GetResult()} {
-		m, err := wire.MapFromProto(pm)
-		if err != nil {
-			return fmt.Errorf("decode request: %w", err)
-		}
-		maps[i] = m
-	}
-	item, err := prerender(ctx, in, maps[0], maps[1], maps[2], maps[3])
+// prerenderRequest applies prerender to the item of a request, whose job,
+// realm and result are the render context.
+func prerenderRequest(ctx context.Context, in *instance, req *protocol.Request) error {
+	item, err := prerender(ctx, in, req.Item, req.Job, req.Realm, req.Result)
 	if err != nil {
 		return err
 	}
-	req.Item = wire.MapToProto(item)
+	req.Item = item
 	return nil
 }
 

@@ -3,19 +3,20 @@ package host
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/lava-actions/lava-actions/internal/actionpb"
-	"github.com/lava-actions/lava-actions/internal/wire"
+	"github.com/lava-actions/lava-actions/sdk"
+	"github.com/lava-actions/lava-actions/sdk/protocol"
+	"github.com/lava-actions/lava-actions/sdk/render"
 	"github.com/lava-actions/lava-actions/sdk/value"
 	"golang.org/x/sync/errgroup"
-	"google.golang.org/protobuf/proto"
 )
 
 // Status is the outcome of one action.
@@ -27,7 +28,14 @@ const (
 	StatusFailed  Status = "failed"  // ran (or failed validation) with an error
 	StatusNotRun  Status = "not-run" // not run: validation failed or an earlier action failed
 	StatusPreview Status = "dry-run" // rendered and previewed, nothing sent
+	// StatusSkipped: a dry run did not ask the plugin, which does not
+	// declare the "dry-run" capability (ErrNoDryRun is the error).
+	StatusSkipped Status = "skipped"
 )
+
+// ErrNoDryRun is the report error of an action skipped in a dry run
+// because its plugin does not declare the "dry-run" capability.
+const ErrNoDryRun = "plugin does not support dry run"
 
 // Report says what happened to each action of the chosen list.
 type Report struct {
@@ -43,38 +51,17 @@ type Report struct {
 
 // ActionReport is one action's outcome.
 type ActionReport struct {
-	Index      int           `json:"index"`
-	Type       string        `json:"type"`
-	Status     Status        `json:"status"`
-	Duration   time.Duration `json:"-"`
-	DurationMS float64       `json:"duration_ms"`
-	Summary    string        `json:"summary,omitempty"`
-	Effects    []Effect      `json:"effects,omitempty"`
-	Retries    int           `json:"retries,omitempty"`
-	Error      string        `json:"error,omitempty"`
+	Index      int               `json:"index"`
+	Type       string            `json:"type"`
+	Status     Status            `json:"status"`
+	Duration   time.Duration     `json:"-"`
+	DurationMS float64           `json:"duration_ms"`
+	Summary    string            `json:"summary,omitempty"`
+	Effects    []protocol.Effect `json:"effects,omitempty"`
+	Retries    int               `json:"retries,omitempty"`
+	Error      string            `json:"error,omitempty"`
 	// DeadLetter is the file the failed action was saved to, if any.
 	DeadLetter string `json:"dead_letter,omitempty"`
-}
-
-// Effect is one outside call an action made or, in a dry run, would make.
-type Effect struct {
-	Operation string          `json:"operation"`
-	Target    string          `json:"target,omitempty"`
-	Detail    json.RawMessage `json:"detail,omitempty"`
-	Outcome   string          `json:"outcome,omitempty"`
-}
-
-// Select returns the action list lava would use for trigger (spec 1.2): the
-// job's value when the job has the key at all (even [] or null), else the
-// realm's, else none. source is "job", "realm" or "".
-func Select(trigger Trigger, job, realm *value.Map) (list any, source string, ok bool) {
-	if v, has := job.Get(string(trigger)); has {
-		return v, "job", true
-	}
-	if v, has := realm.Get(string(trigger)); has {
-		return v, "realm", true
-	}
-	return nil, "", false
 }
 
 // Run runs the job's (or realm's) action list for trigger. job is lava's
@@ -128,11 +115,11 @@ func (h *Host) run(ctx context.Context, trigger Trigger, job, realm, result *val
 	if !ok {
 		return rep, nil
 	}
-	base := &actionpb.ExecuteRequest{
+	base := &protocol.Request{
 		Trigger: string(trigger),
-		Job:     wire.MapToProto(job),
-		Realm:   wire.MapToProto(realm),
-		Result:  wire.MapToProto(result),
+		Job:     job,
+		Realm:   realm,
+		Result:  result,
 		Config:  ResolveConfig(realm, h.cfg.Environ()),
 		DryRun:  dry,
 	}
@@ -151,19 +138,22 @@ func (h *Host) run(ctx context.Context, trigger Trigger, job, realm, result *val
 	}
 	for i, p := range plan {
 		ar := &rep.Actions[i]
+		if dry && !p.desc.Can(protocol.CapabilityDryRun) {
+			// Plan, never apply: a plugin that does not promise to honour
+			// DryRun is not asked to execute at all.
+			ar.Status, ar.Error = StatusSkipped, ErrNoDryRun
+			continue
+		}
 		start := time.Now()
 		resp, err := h.execute(ctx, p, base, i)
 		ar.Duration = time.Since(start)
 		ar.DurationMS = float64(ar.Duration.Microseconds()) / 1000
 		if resp != nil {
-			ar.Summary, ar.Retries = resp.GetSummary(), int(resp.GetRetries())
-			for _, e := range resp.GetEffects() {
-				ar.Effects = append(ar.Effects, Effect{Operation: e.GetOperation(), Target: e.GetTarget(), Detail: rawJSON(e.GetDetailJson()), Outcome: e.GetOutcome()})
-			}
-			h.emitLogs(ctx, p.typ, resp.GetLogs())
+			ar.Summary, ar.Retries, ar.Effects = resp.Summary, resp.Retries, resp.Effects
+			h.emitLogs(ctx, p.typ, resp.Logs)
 		}
-		if err == nil && resp.GetError() != "" {
-			err = &ActionError{Key: string(trigger), Index: i, Type: p.typ, Msg: resp.GetError()}
+		if err == nil && resp.Error != "" {
+			err = &ActionError{Key: string(trigger), Index: i, Type: p.typ, Msg: resp.Error}
 		}
 		if err != nil {
 			ar.Status, ar.Error, rep.Error = StatusFailed, err.Error(), err.Error()
@@ -189,27 +179,17 @@ func (h *Host) run(ctx context.Context, trigger Trigger, job, realm, result *val
 	return rep, nil
 }
 
-func rawJSON(s string) json.RawMessage {
-	if s == "" || !json.Valid([]byte(s)) {
-		if s == "" {
-			return nil
-		}
-		b, _ := json.Marshal(s)
-		return b
-	}
-	return json.RawMessage(s)
-}
-
 // step is one validated item ready to run.
 type step struct {
 	typ  string
 	item *value.Map
 	in   *instance
+	desc protocol.Description // as the plugin described itself at validation
 }
 
 // validate checks the whole list: shape, known types (starting the needed
 // plugins in parallel), then each item through its plugin's Validate.
-func (h *Host) validate(ctx context.Context, key string, raw any, base *actionpb.ExecuteRequest) ([]step, error) {
+func (h *Host) validate(ctx context.Context, key string, raw any, base *protocol.Request) ([]step, error) {
 	list, ok := raw.([]any)
 	if !ok {
 		return nil, &ActionError{Key: key, Index: -1, Msg: "action must be a list", Invalid: true}
@@ -264,9 +244,10 @@ func (h *Host) validate(ctx context.Context, key string, raw any, base *actionpb
 			return plan, &ActionError{Key: key, Index: i, Type: plan[i].typ, Msg: err.Error(), Err: err, Invalid: true}
 		}
 	}
-	for i, p := range plan {
+	for i := range plan {
+		p := &plan[i]
 		req := requestFor(base, p.item, i, time.Time{})
-		msg, err := h.validateItem(ctx, p.in, req)
+		msg, err := h.validateItem(ctx, p, req)
 		if err == nil && msg == "" {
 			msg = checkHostRender(ctx, p.in, p.item) // prerender.go
 		}
@@ -280,51 +261,93 @@ func (h *Host) validate(ctx context.Context, key string, raw any, base *actionpb
 	return plan, nil
 }
 
-// validateItem asks the plugin to validate one item. Validation depends only
-// on the item and the configuration (sdk.Validator's contract), so answers
-// are cached per plugin process under a hash of those two.
-func (h *Host) validateItem(ctx context.Context, in *instance, req *actionpb.ExecuteRequest) (string, error) {
-	key, err := validationKey(req)
-	if err == nil {
-		if msg, ok := in.cachedValidation(key); ok {
-			return msg, nil
-		}
+// checkEngine checks template syntax for the host's own field checks.
+var checkEngine = render.New()
+
+// validateItem checks one item: first the host runs the field checks the
+// plugin declared (so that a plugin that skips them, in any language, is
+// still held to them), then it asks the plugin. Validation depends only on
+// the item and the configuration (sdk.Validator's contract), so answers are
+// cached per plugin process under a hash of those two. It records in p the
+// description the item was checked against.
+func (h *Host) validateItem(ctx context.Context, p *step, req *protocol.Request) (string, error) {
+	key := validationKey(req)
+	if msg, desc, ok := p.in.cachedValidation(key); ok {
+		p.desc = desc
+		return msg, nil
 	}
-	resp, err := call(ctx, in, false, func(ctx context.Context, c actionpb.ActionClient) (*actionpb.ValidateResponse, error) {
+	var desc protocol.Description
+	msg, err := call(ctx, p.in, false, func(ctx context.Context, pr *proc) (string, error) {
+		desc = *pr.desc
+		if err := sdk.CheckItem(desc, req.Item, checkEngine.Check); err != nil {
+			return err.Error(), nil
+		}
 		ctx, cancel := context.WithTimeout(ctx, h.cfg.ActionTimeout)
 		defer cancel()
-		return c.Validate(ctx, req)
+		return pr.rpc.Validate(ctx, req)
 	})
 	if err != nil {
 		return "", err
 	}
-	if key != "" {
-		in.storeValidation(key, resp.GetError())
-	}
-	return resp.GetError(), nil
+	p.desc = desc
+	p.in.storeValidation(key, msg, desc)
+	return msg, nil
 }
 
-func validationKey(req *actionpb.ExecuteRequest) (string, error) {
-	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(&actionpb.ExecuteRequest{Item: req.Item, Config: req.Config})
-	if err != nil {
-		return "", err
+// validationKey hashes what a validation answer depends on: the item and
+// the configuration, with every value's type.
+func validationKey(req *protocol.Request) string {
+	hs := sha256.New()
+	writeKey(hs, req.Item)
+	keys := make([]string, 0, len(req.Config))
+	for k := range req.Config {
+		keys = append(keys, k)
 	}
-	sum := sha256.Sum256(b)
-	return string(sum[:]), nil
+	slices.Sort(keys)
+	for _, k := range keys {
+		fmt.Fprintf(hs, "c%d:%s%d:%s", len(k), k, len(req.Config[k]), req.Config[k])
+	}
+	return string(hs.Sum(nil))
 }
 
-func requestFor(base *actionpb.ExecuteRequest, item *value.Map, i int, deadline time.Time) *actionpb.ExecuteRequest {
-	req := &actionpb.ExecuteRequest{
-		Trigger: base.Trigger, Index: int32(i), Item: wire.MapToProto(item),
-		Job: base.Job, Realm: base.Realm, Result: base.Result, Config: base.Config, DryRun: base.DryRun,
+// writeKey writes v to w with type tags and lengths, so that different
+// values never write the same bytes.
+func writeKey(w io.Writer, v any) {
+	switch t := v.(type) {
+	case nil:
+		io.WriteString(w, "n")
+	case *value.Map:
+		fmt.Fprintf(w, "m%d{", t.Len())
+		t.Range(func(k string, e any) bool {
+			fmt.Fprintf(w, "%d:%s", len(k), k)
+			writeKey(w, e)
+			return true
+		})
+		io.WriteString(w, "}")
+	case []any:
+		fmt.Fprintf(w, "l%d[", len(t))
+		for _, e := range t {
+			writeKey(w, e)
+		}
+		io.WriteString(w, "]")
+	case string:
+		fmt.Fprintf(w, "s%d:%s", len(t), t)
+	default:
+		s := value.Repr(v)
+		fmt.Fprintf(w, "%T%d:%s", v, len(s), s)
 	}
-	if !deadline.IsZero() {
-		req.DeadlineUnixMs = deadline.UnixMilli()
-	}
-	return req
 }
 
-func (h *Host) execute(ctx context.Context, p step, base *actionpb.ExecuteRequest, i int) (*actionpb.ExecuteResponse, error) {
+// requestFor builds the request of item i: the one place a request is
+// made, and so the one place to transform an item before the plugin sees
+// it (e.g. host-side rendering for plugins that ask for it).
+func requestFor(base *protocol.Request, item *value.Map, i int, deadline time.Time) *protocol.Request {
+	req := *base
+	req.Index, req.Item, req.Deadline = i, item, deadline
+	return &req
+}
+
+func (h *Host) execute(ctx context.Context, p step, base *protocol.Request, i int) (*protocol.Response, error) {
 	ctx, cancel := context.WithTimeout(ctx, h.cfg.ActionTimeout)
 	defer cancel()
 	deadline, _ := ctx.Deadline()
@@ -336,8 +359,20 @@ func (h *Host) execute(ctx context.Context, p step, base *actionpb.ExecuteReques
 	if err := prerenderRequest(ctx, p.in, req); err != nil { // prerender.go
 		return nil, &ActionError{Key: base.Trigger, Index: i, Type: p.typ, Msg: err.Error(), Err: err}
 	}
-	resp, err := call(ctx, p.in, true, func(ctx context.Context, c actionpb.ActionClient) (*actionpb.ExecuteResponse, error) {
-		return c.Execute(ctx, req)
+	resp, err := call(ctx, p.in, true, func(ctx context.Context, pr *proc) (*protocol.Response, error) {
+		resp, err := pr.rpc.Execute(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		// Whatever the plugin says passes the redactor: the secrets of its
+		// environment, the values of fields it declares secret (as written
+		// and, for a host-render plugin, as the host rendered them) and the
+		// secrets it reported.
+		red := pr.red.Clone()
+		red.Add(protocol.DeclaredSecrets(*pr.desc, p.item)...)
+		red.Add(protocol.DeclaredSecrets(*pr.desc, req.Item)...)
+		red.Response(resp)
+		return resp, nil
 	})
 	if err != nil {
 		return nil, &ActionError{Key: base.Trigger, Index: i, Type: p.typ, Msg: err.Error(), Err: err}
@@ -346,19 +381,18 @@ func (h *Host) execute(ctx context.Context, p step, base *actionpb.ExecuteReques
 }
 
 // emitLogs re-emits an action's log records on the host logger.
-func (h *Host) emitLogs(ctx context.Context, typ string, logs []*actionpb.LogRecord) {
+func (h *Host) emitLogs(ctx context.Context, typ string, logs []protocol.LogRecord) {
 	for _, r := range logs {
 		var lv slog.Level
-		if err := lv.UnmarshalText([]byte(strings.ToUpper(r.GetLevel()))); err != nil {
+		if err := lv.UnmarshalText([]byte(strings.ToUpper(r.Level))); err != nil {
 			lv = slog.LevelInfo
 		}
-		attrs := make([]any, 0, 2*len(r.GetAttrs())+2)
+		attrs := make([]any, 0, 2*len(r.Attrs)+2)
 		attrs = append(attrs, "action", typ)
-		for _, a := range r.GetAttrs() {
-			v, _ := wire.ValueFromProto(a.GetValue())
-			attrs = append(attrs, a.GetKey(), v)
+		for _, a := range r.Attrs {
+			attrs = append(attrs, a.Key, a.Value)
 		}
-		h.log.Log(ctx, lv, r.GetMessage(), attrs...)
+		h.log.Log(ctx, lv, r.Message, attrs...)
 	}
 }
 
@@ -379,11 +413,11 @@ func (h *Host) ValidateList(ctx context.Context, key string, list any, job, real
 	if realm == nil {
 		realm = &value.Map{}
 	}
-	base := &actionpb.ExecuteRequest{
+	base := &protocol.Request{
 		Trigger: key,
-		Job:     wire.MapToProto(job),
-		Realm:   wire.MapToProto(realm),
-		Result:  wire.MapToProto(&value.Map{}),
+		Job:     job,
+		Realm:   realm,
+		Result:  &value.Map{},
 		Config:  ResolveConfig(realm, h.cfg.Environ()),
 		DryRun:  true,
 	}

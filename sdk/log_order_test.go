@@ -19,8 +19,8 @@ func TestLogAttrOrder(t *testing.T) {
 			t.Fatalf("%d records", len(logs))
 		}
 		var got []string
-		for _, a := range logToProto(logs[0]).GetAttrs() {
-			got = append(got, a.GetKey())
+		for _, a := range logToProtocol(logs[0]).Attrs {
+			got = append(got, a.Key)
 		}
 		if !slices.Equal(got, want) {
 			t.Fatalf("run %d: keys %v, want %v", i, got, want)
@@ -29,8 +29,8 @@ func TestLogAttrOrder(t *testing.T) {
 	// A record built without Keys is sent in sorted key order.
 	lr := LogRecord{Message: "m", Attrs: map[string]any{"b": "1", "a": "2", "c": "3"}}
 	var got []string
-	for _, a := range logToProto(lr).GetAttrs() {
-		got = append(got, a.GetKey())
+	for _, a := range logToProtocol(lr).Attrs {
+		got = append(got, a.Key)
 	}
 	if !slices.Equal(got, []string{"a", "b", "c"}) {
 		t.Errorf("keys %v, want sorted", got)

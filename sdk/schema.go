@@ -30,7 +30,7 @@ func Schema(d Description) ([]byte, error) {
 		"type", "object",
 		"properties", props,
 		"required", required,
-		"additionalProperties", !d.Strict,
+		"additionalProperties", d.Lenient,
 	)
 	if d.Summary != "" {
 		s.Set("description", d.Summary)

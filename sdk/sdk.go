@@ -20,88 +20,75 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lava-actions/lava-actions/sdk/protocol"
 	"github.com/lava-actions/lava-actions/sdk/render"
 	"github.com/lava-actions/lava-actions/sdk/value"
 )
 
 // ProtocolVersion is the wire protocol version this SDK speaks.
-const ProtocolVersion = 1
+const ProtocolVersion = protocol.Version
 
 // Action is one lava action type.
 type Action interface {
 	// Describe returns the static description of the action type.
 	Describe() Description
-	// Execute runs one action item. A returned error is the action's error
-	// text (the host prefixes it with "<key> action: <type>: "). With
-	// req.DryRun set, Execute must not change anything outside the process:
-	// it reports in the Result what it would send.
+	// Execute runs one action item. The SDK runs the declared field checks
+	// and the action's Validator first: Execute sees only valid items. A
+	// returned error is the action's error text (the host prefixes it with
+	// "<key> action: <type>: "). With req.DryRun set, Execute must not
+	// change anything outside the process: it reports in the Result what it
+	// would send. The host sends dry runs only to actions that declare the
+	// "dry-run" capability.
 	Execute(ctx context.Context, req *Request) (*Result, error)
 }
 
 // Validator is implemented by actions with checks beyond the declared
 // fields. Validate runs after the field checks, before any action of the list
-// runs. It must have no side effects, and its answer must depend only on
-// req.Item and req.Config: the host caches answers under those two.
+// runs, and again before Execute. It must have no side effects, and its
+// answer must depend only on req.Item and req.Config: the host caches
+// answers under those two.
 type Validator interface {
 	Validate(ctx context.Context, req *Request) error
 }
 
-// Description is what an action type publishes about itself.
-type Description struct {
-	// Type is the action name used in job specs, e.g. "log".
-	Type string
-	// Version is the plugin's own version.
-	Version string
-	// Summary is one line for humans.
-	Summary string
-	// Fields declares the keys an item may have, besides "action".
-	Fields []Field
-	// Strict makes keys not in Fields an error (Unexpected keys: …).
-	Strict bool
-	// Capabilities lists optional features, e.g. "dry-run".
-	Capabilities []string
-}
+// Description is what an action type publishes about itself (the
+// protocol's type): its fields, whether unknown keys are accepted
+// (Lenient; by default they are an error) and its capabilities.
+type Description = protocol.Description
 
 // Field declares one key of an action item.
-type Field struct {
-	Name     string
-	Required bool
-	// Kind is the value's expected shape; KindAny accepts anything.
-	Kind Kind
-	// Render says whether and how the value is a template.
-	Render RenderMode
-	// KindError replaces the default "<name> must be <kind>" message.
-	KindError string
-	// Doc describes the field.
-	Doc string
-}
+type Field = protocol.Field
 
 // Kind is the expected shape of a field value.
-type Kind string
+type Kind = protocol.Kind
 
 // Field kinds.
 const (
-	KindAny         Kind = "any"
-	KindString      Kind = "string"
-	KindStrings     Kind = "string-or-list" // a string or a list of strings
-	KindList        Kind = "list"
-	KindMap         Kind = "map"
-	KindBool        Kind = "boolean"
-	KindNumber      Kind = "number"
-	KindDuration    Kind = "duration" // a number of seconds or a duration string
-	KindStringOrMap Kind = "string-or-map"
+	KindAny         = protocol.KindAny
+	KindString      = protocol.KindString
+	KindStrings     = protocol.KindStrings // a string or a list of strings
+	KindList        = protocol.KindList
+	KindMap         = protocol.KindMap
+	KindBool        = protocol.KindBool
+	KindNumber      = protocol.KindNumber
+	KindDuration    = protocol.KindDuration // a number of seconds or a duration string
+	KindStringOrMap = protocol.KindStringOrMap
 )
 
 // RenderMode says how a field is rendered.
-type RenderMode string
+type RenderMode = protocol.RenderMode
 
 // Render modes.
 const (
-	RenderNone       RenderMode = ""           // never rendered
-	RenderText       RenderMode = "text"       // a string template
-	RenderEach       RenderMode = "each"       // each string item of a list, or each value of a map
-	RenderStructural RenderMode = "structural" // every string at any depth, keys included
+	RenderNone       = protocol.RenderNone       // never rendered
+	RenderText       = protocol.RenderText       // a string template
+	RenderEach       = protocol.RenderEach       // each string item of a list, or each value of a map
+	RenderStructural = protocol.RenderStructural // every string at any depth, keys included
 )
+
+// CapabilityDryRun is the capability of an action that honours
+// Request.DryRun; without it the host never asks the action to dry-run.
+const CapabilityDryRun = protocol.CapabilityDryRun
 
 // Request is one action item to validate or execute, with everything needed
 // to render it.
@@ -122,8 +109,19 @@ type Request struct {
 	// Deadline is when the host gives up on the action; zero if none.
 	Deadline time.Time
 
-	engine *render.Engine
-	logger *slog.Logger
+	engine  *render.Engine
+	logger  *slog.Logger
+	secrets []string
+	parsed  any // a Typed action's parsed item
+}
+
+// Secret marks strings the action met at run time as secrets (e.g. a
+// webhook URL or password resolved from a connection): the host redacts
+// them from the action's error, logs and effects. Values of fields
+// declared Secret are marked already. Safe for concurrent use only from the
+// goroutine running Execute.
+func (r *Request) Secret(s ...string) {
+	r.secrets = append(r.secrets, s...)
 }
 
 // Vars returns the render context of this request.
@@ -184,16 +182,10 @@ type Result struct {
 }
 
 // Effect is one outside call: its operation (e.g. "sqs:SendMessage"), its
-// target (queue URL, topic ARN, …), its parameters and what came back.
-// Secrets must never be put in an Effect.
-type Effect struct {
-	Operation string
-	Target    string
-	// Detail is the request parameters, encoded as JSON for display.
-	Detail any
-	// Outcome is what came back, e.g. a message id; empty in a dry run.
-	Outcome string
-}
+// target (queue URL, topic ARN, …), its parameters as JSON text (build it
+// with EncodeDetail) and what came back. Secrets must never be put in an
+// Effect; the host redacts the ones it knows.
+type Effect = protocol.Effect
 
 // Config is resolved configuration: upper-case keys without the LAVA_
 // prefix. The host fills it from LAVA_<KEY> environment variables, then the

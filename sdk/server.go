@@ -11,38 +11,25 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hashicorp/go-plugin"
-	"github.com/lava-actions/lava-actions/internal/actionpb"
-	"github.com/lava-actions/lava-actions/internal/wire"
+	"github.com/lava-actions/lava-actions/sdk/protocol"
+	"github.com/lava-actions/lava-actions/sdk/protocol/rpc"
 	"github.com/lava-actions/lava-actions/sdk/render"
 	"github.com/lava-actions/lava-actions/sdk/value"
 	"google.golang.org/grpc"
 )
 
-// grpcPlugin is the plugin side of the go-plugin contract.
-type grpcPlugin struct {
-	plugin.NetRPCUnsupportedPlugin
-	srv *server
-}
-
-func (p *grpcPlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
-	actionpb.RegisterActionServer(s, p.srv)
-	return nil
-}
-
-func (p *grpcPlugin) GRPCClient(context.Context, *plugin.GRPCBroker, *grpc.ClientConn) (any, error) {
-	return nil, fmt.Errorf("the sdk serves actions; it is not a client")
-}
-
-// server adapts an Action to the generated gRPC service.
+// server adapts an Action to the typed protocol. It enforces the contract
+// for every action: the declared field checks and the action's Validator
+// run before Validate answers and before every Execute.
 type server struct {
-	actionpb.UnimplementedActionServer
 	action Action
 	desc   Description
 	engine *render.Engine
 	log    *slog.Logger
 	idle   *idleReclaimer
 }
+
+var _ protocol.Server = (*server)(nil)
 
 // idleReclaimer returns the heap's free pages to the OS once the plugin has
 // been idle for a while, so that a plugin waiting between jobs keeps a small
@@ -74,74 +61,45 @@ func newServer(a Action, log *slog.Logger) *server {
 	return &server{action: a, desc: a.Describe(), engine: defaultEngine, log: log}
 }
 
-func (s *server) Describe(context.Context, *actionpb.DescribeRequest) (*actionpb.DescribeResponse, error) {
+func (s *server) Describe(context.Context) (*protocol.DescribeResponse, error) {
 	schema, err := Schema(s.desc)
 	if err != nil {
 		return nil, err
 	}
-	resp := &actionpb.DescribeResponse{
-		Type:            s.desc.Type,
-		PluginVersion:   s.desc.Version,
-		ProtocolVersion: ProtocolVersion,
-		Summary:         s.desc.Summary,
-		SchemaJson:      string(schema),
-		Strict:          s.desc.Strict,
-		Capabilities:    s.desc.Capabilities,
-	}
-	for _, f := range s.desc.Fields {
-		resp.Fields = append(resp.Fields, &actionpb.Field{
-			Name: f.Name, Required: f.Required, Kind: string(f.Kind), Render: string(f.Render), Doc: f.Doc,
-		})
-	}
-	return resp, nil
+	return &protocol.DescribeResponse{Description: s.desc, ProtocolVersion: ProtocolVersion, SchemaJSON: string(schema)}, nil
 }
 
-func (s *server) request(p *actionpb.ExecuteRequest) (*Request, error) {
-	maps := make([]*value.Map, 4)
-	for i, pm := range []*actionpb.Map{p.GetItem(), p.GetJob(), p.GetRealm(), p.GetResult()} {
-		m, err := wire.MapFromProto(pm)
-		if err != nil {
-			return nil, fmt.Errorf("decode request: %w", err)
-		}
-		maps[i] = m
-	}
+func (s *server) request(p *protocol.Request) *Request {
 	req := &Request{
-		Trigger: p.GetTrigger(),
-		Index:   int(p.GetIndex()),
-		Item:    maps[0], Job: maps[1], Realm: maps[2], Result: maps[3],
-		Config: Config(p.GetConfig()),
-		DryRun: p.GetDryRun(),
+		Trigger: p.Trigger, Index: p.Index,
+		Item: p.Item, Job: p.Job, Realm: p.Realm, Result: p.Result,
+		Config: Config(p.Config), DryRun: p.DryRun, Deadline: p.Deadline,
 		engine: s.engine,
+	}
+	for _, m := range []**value.Map{&req.Item, &req.Job, &req.Realm, &req.Result} {
+		if *m == nil {
+			*m = &value.Map{}
+		}
 	}
 	if req.Config == nil {
 		req.Config = Config{}
 	}
-	if ms := p.GetDeadlineUnixMs(); ms > 0 {
-		req.Deadline = time.UnixMilli(ms)
-	}
-	return req, nil
+	return req
 }
 
-func (s *server) Validate(ctx context.Context, p *actionpb.ExecuteRequest) (resp *actionpb.ValidateResponse, err error) {
+func (s *server) Validate(ctx context.Context, p *protocol.Request) (msg string, err error) {
 	defer s.idle.touch()
-	req, err := s.request(p)
-	if err != nil {
-		return nil, err
-	}
-	resp = &actionpb.ValidateResponse{}
-	defer s.recoverInto(&resp.Error)
+	req := s.request(p)
+	defer s.recoverInto(&msg)
 	if err := validate(ctx, s.action, s.desc, req); err != nil {
-		resp.Error = err.Error()
+		return errorText(err), nil
 	}
-	return resp, nil
+	return "", nil
 }
 
-func (s *server) Execute(ctx context.Context, p *actionpb.ExecuteRequest) (*actionpb.ExecuteResponse, error) {
+func (s *server) Execute(ctx context.Context, p *protocol.Request) (*protocol.Response, error) {
 	defer s.idle.touch()
-	req, err := s.request(p)
-	if err != nil {
-		return nil, err
-	}
+	req := s.request(p)
 	if !req.Deadline.IsZero() {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithDeadline(ctx, req.Deadline)
@@ -149,28 +107,48 @@ func (s *server) Execute(ctx context.Context, p *actionpb.ExecuteRequest) (*acti
 	}
 	rec := newRecorder()
 	req.logger = slog.New(rec)
-	resp := &actionpb.ExecuteResponse{}
+	resp := &protocol.Response{}
 	func() {
 		defer s.recoverInto(&resp.Error)
+		// The contract: an invalid item is never executed, whoever calls.
+		if err := validate(ctx, s.action, s.desc, req); err != nil {
+			resp.Error = errorText(err)
+			return
+		}
+		req.Secret(s.declaredSecrets(req)...)
 		res, err := s.action.Execute(ctx, req)
 		if err != nil {
-			resp.Error = err.Error()
-			if resp.Error == "" {
-				resp.Error = "action failed with an empty error"
-			}
+			resp.Error = errorText(err)
 		}
 		if res != nil {
-			resp.Summary = res.Summary
-			resp.Retries = int32(res.Retries)
-			for _, e := range res.Effects {
-				resp.Effects = append(resp.Effects, effectToProto(e))
-			}
+			resp.Summary, resp.Retries, resp.Effects = res.Summary, res.Retries, res.Effects
 		}
 	}()
 	for _, r := range rec.take() {
-		resp.Logs = append(resp.Logs, logToProto(r))
+		resp.Logs = append(resp.Logs, logToProtocol(r))
 	}
+	resp.Secrets = req.secrets
 	return resp, nil
+}
+
+// declaredSecrets returns the string values of the fields declared Secret,
+// as written and as rendered.
+func (s *server) declaredSecrets(req *Request) []string {
+	raw := protocol.DeclaredSecrets(s.desc, req.Item)
+	out := raw
+	for _, str := range raw {
+		if r, err := req.Render(str); err == nil && r != str {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func errorText(err error) string {
+	if msg := err.Error(); msg != "" {
+		return msg
+	}
+	return "action failed with an empty error"
 }
 
 // recoverInto turns a panic in action code into an action error, logging
@@ -180,10 +158,6 @@ func (s *server) recoverInto(msg *string) {
 		s.log.Error("action panicked", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 		*msg = fmt.Sprintf("internal error in %s plugin: %v", s.desc.Type, r)
 	}
-}
-
-func effectToProto(e Effect) *actionpb.Effect {
-	return &actionpb.Effect{Operation: e.Operation, Target: e.Target, DetailJson: EncodeDetail(e.Detail), Outcome: e.Outcome}
 }
 
 // EncodeDetail renders an effect detail as JSON text: values of the value
@@ -205,14 +179,14 @@ func EncodeDetail(d any) string {
 	return string(b)
 }
 
-func logToProto(r LogRecord) *actionpb.LogRecord {
-	lr := &actionpb.LogRecord{Level: r.Level.String(), Message: r.Message, TimeUnixMicro: r.Time.UnixMicro()}
+func logToProtocol(r LogRecord) protocol.LogRecord {
+	lr := protocol.LogRecord{Time: r.Time, Level: r.Level.String(), Message: r.Message}
 	keys := r.Keys
 	if len(keys) != len(r.Attrs) { // a record built by hand: sorted keys
 		keys = slices.Sorted(maps.Keys(r.Attrs))
 	}
 	for _, k := range keys {
-		lr.Attrs = append(lr.Attrs, &actionpb.Attr{Key: k, Value: wire.ValueToProto(r.Attrs[k])})
+		lr.Attrs = append(lr.Attrs, protocol.Attr{Key: k, Value: r.Attrs[k]})
 	}
 	return lr
 }
@@ -221,5 +195,12 @@ func logToProto(r LogRecord) *actionpb.LogRecord {
 // for a plugin executable; tests and embedders use it to serve an action on
 // a gRPC server of their own.
 func RegisterGRPC(s *grpc.Server, a Action) {
-	actionpb.RegisterActionServer(s, newServer(a, nil))
+	rpc.Register(s, newServer(a, nil))
+}
+
+// NewServer returns a as a protocol.Server: the SDK's enforcement of the
+// contract (field checks and Validator before Execute, panics turned into
+// errors, secrets reported) without any transport.
+func NewServer(a Action) protocol.Server {
+	return newServer(a, nil)
 }

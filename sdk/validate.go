@@ -11,7 +11,7 @@ import (
 )
 
 // CheckItem checks an item against the fields of d, in the order lava does:
-// missing keys, then (for a strict action) unexpected keys, then each present
+// missing keys, then (unless the action is Lenient) unexpected keys, then each present
 // field's kind, then the template syntax of rendered fields. Error texts are
 // lava's: "Missing keys: a, b", "Unexpected keys: x", "message must be a
 // string".
@@ -28,7 +28,7 @@ func CheckItem(d Description, item *value.Map, check func(src string) error) err
 		slices.Sort(missing)
 		return fmt.Errorf("Missing keys: %s", strings.Join(missing, ", "))
 	}
-	if d.Strict {
+	if !d.Lenient {
 		var extra []string
 		for _, k := range item.Keys() {
 			if !known[k] {

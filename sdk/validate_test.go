@@ -10,7 +10,7 @@ import (
 
 func TestCheckItem(t *testing.T) {
 	t.Parallel()
-	strict := sdk.Description{Type: "x", Strict: true, Fields: []sdk.Field{
+	strict := sdk.Description{Type: "x", Fields: []sdk.Field{
 		{Name: "to", Required: true, Kind: sdk.KindStrings},
 		{Name: "subject", Required: true, Kind: sdk.KindString, Render: sdk.RenderText},
 		{Name: "message", Required: true, Kind: sdk.KindString, Render: sdk.RenderText},
@@ -19,7 +19,7 @@ func TestCheckItem(t *testing.T) {
 		{Name: "parameters", Kind: sdk.KindMap, Render: sdk.RenderStructural},
 	}}
 	loose := strict
-	loose.Strict = false
+	loose.Lenient = true
 	badSyntax := func(src string) error {
 		if src == "{{" {
 			return errors.New("bad syntax")
@@ -68,7 +68,7 @@ func TestCheckItem(t *testing.T) {
 
 func TestSchemaIsStable(t *testing.T) {
 	t.Parallel()
-	d := sdk.Description{Type: "log", Fields: []sdk.Field{{Name: "message", Required: true, Kind: sdk.KindString, Render: sdk.RenderText, Doc: "the message"}}}
+	d := sdk.Description{Type: "log", Lenient: true, Fields: []sdk.Field{{Name: "message", Required: true, Kind: sdk.KindString, Render: sdk.RenderText, Doc: "the message"}}}
 	got, err := sdk.Schema(d)
 	if err != nil {
 		t.Fatal(err)

@@ -34,7 +34,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/smithy-go"
-	"github.com/lava-actions/lava-actions/sdk"
+	"github.com/lava-actions/lava-actions/sdk/units"
 	"github.com/lava-actions/lava-actions/sdk/value"
 )
 
@@ -100,11 +100,11 @@ func ResolveTTL(ttl any, stateTTL, maxTTL string) (float64, error) {
 	if !value.Truthy(ttl) {
 		ttl = stateTTL
 	}
-	secs, err := sdk.ParseDuration(ttl)
+	secs, err := units.ParseDuration(ttl)
 	if err != nil {
 		return 0, err
 	}
-	max, err := sdk.ParseDuration(maxTTL)
+	max, err := units.ParseDuration(maxTTL)
 	if err != nil {
 		return 0, err
 	}

@@ -34,7 +34,7 @@ func TestConformanceDescribe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.Type != "teams" || d.Version != "0.1.0" || !d.Strict {
+	if d.Type != "teams" || d.Version != "0.1.0" || d.Lenient {
 		t.Errorf("description = %+v", d)
 	}
 	if !slices.Contains(d.Capabilities, "host-render") || !slices.Contains(d.Capabilities, "dry-run") {

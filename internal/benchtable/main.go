@@ -24,7 +24,7 @@ import (
 var suites = []struct{ pkg, bench, benchtime string }{
 	{"./internal/bench", "^Benchmark([^C]|C[^L])", "300x"},
 	{"./internal/bench", "^BenchmarkCLI", "30x"},
-	{"./sdk/render", ".", "1s"},
+	{"github.com/lava-actions/lava-actions/sdk/render", ".", "1s"}, // the sdk module, through the replace
 	{"./internal/serve", ".", "500x"},
 	{"./plugins/sqs/sqsaction", ".", "300x"},
 }

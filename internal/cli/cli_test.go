@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/lava-actions/lava-actions/sdk/protocol"
 	"strings"
 	"testing"
 	"time"
@@ -65,7 +66,7 @@ func TestFormatReport(t *testing.T) {
 			name: "failure with effects and a multi-line error",
 			rep: &host.Report{Trigger: host.OnFail, Source: "realm", Actions: []host.ActionReport{
 				{Index: 0, Type: "sqs", Status: host.StatusOK, Duration: 1500 * time.Microsecond, Summary: "sent",
-					Effects: []host.Effect{{Operation: "sqs:SendMessage", Target: "q", Outcome: "id-1"}}, Retries: 2},
+					Effects: []protocol.Effect{{Operation: "sqs:SendMessage", Target: "q", Outcome: "id-1"}}, Retries: 2},
 				{Index: 1, Type: "slack", Status: host.StatusFailed, Duration: 2 * time.Second, Error: "on_fail action: slack: a\nb"},
 			}},
 			err: &host.ActionError{Key: "on_fail", Index: 1, Type: "slack", Msg: "a\nb"},
@@ -77,9 +78,17 @@ func TestFormatReport(t *testing.T) {
 		{
 			name: "dry run detail that is not JSON",
 			rep: &host.Report{Trigger: host.OnSuccess, Source: "job", DryRun: true, Actions: []host.ActionReport{
-				{Index: 0, Type: "x", Status: host.StatusPreview, Effects: []host.Effect{{Operation: "op", Detail: []byte("not json")}}},
+				{Index: 0, Type: "x", Status: host.StatusPreview, Effects: []protocol.Effect{{Operation: "op", Detail: "not json"}}},
 			}},
 			want: "on_success: 1 action from the job\n[0] x: dry-run\n    effect: op\n      not json\n" +
+				"outcome: ok (dry run, nothing sent)\n",
+		},
+		{
+			name: "dry run skips a plugin without the dry-run capability",
+			rep: &host.Report{Trigger: host.OnSuccess, Source: "job", DryRun: true, Actions: []host.ActionReport{
+				{Index: 0, Type: "thirdparty", Status: host.StatusSkipped, Error: host.ErrNoDryRun},
+			}},
+			want: "on_success: 1 action from the job\n[0] thirdparty: skipped\n    error: plugin does not support dry run\n" +
 				"outcome: ok (dry run, nothing sent)\n",
 		},
 	}

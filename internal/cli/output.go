@@ -71,7 +71,7 @@ func writeAction(b *strings.Builder, a host.ActionReport, dry bool) {
 		}
 		b.WriteString("\n")
 		if dry && len(eff.Detail) > 0 {
-			b.WriteString(indentJSON(eff.Detail, "      "))
+			b.WriteString(indentJSON(json.RawMessage(eff.Detail), "      "))
 		}
 	}
 	if a.Error != "" {

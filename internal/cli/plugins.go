@@ -8,7 +8,7 @@ import (
 	"runtime"
 	"strings"
 
-	"github.com/lava-actions/lava-actions/internal/wire"
+	"github.com/lava-actions/lava-actions/sdk/protocol"
 	"github.com/spf13/cobra"
 )
 
@@ -70,7 +70,7 @@ func listPlugins(ctx context.Context, e *env, output string) error {
 			d := p.Description
 			pj.Version, pj.Summary, pj.Capabilities = d.Version, d.Summary, d.Capabilities
 			// The host accepts only plugins that speak its protocol.
-			pj.Protocol = wire.ProtocolVersion
+			pj.Protocol = protocol.Version
 		}
 		doc.Plugins = append(doc.Plugins, pj)
 	}
@@ -134,7 +134,7 @@ func newVersionCmd(e *env) *cobra.Command {
 		Args:  noArgs,
 		RunE: e.runE(func(*cobra.Command, []string) error {
 			fmt.Fprintf(e.stdout, "lava-actions %s (plugin protocol %d, %s, %s/%s)\n",
-				buildVersion(), wire.ProtocolVersion, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+				buildVersion(), protocol.Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 			return nil
 		}),
 	}

@@ -56,6 +56,32 @@ func TestSDKNeverImportsHost(t *testing.T) {
 	}
 }
 
+// TestRooms keeps the walls between rooms: the state manager does not link
+// the SDK's plugin machinery and lava's rules do not link process
+// supervision. (Go's internal rule keeps the generated protobuf code in
+// sdk/internal out of reach of everything outside sdk/.)
+func TestRooms(t *testing.T) {
+	t.Parallel()
+	rules := []struct {
+		pkg       string
+		forbidden []string
+	}{
+		{module + "/state", []string{module + "/sdk", "github.com/hashicorp/go-plugin", "google.golang.org/grpc"}},
+		{module + "/lava", []string{module + "/host", module + "/sdk", "github.com/hashicorp/go-plugin"}},
+	}
+	for _, r := range rules {
+		for _, p := range listPackages(t, r.pkg) {
+			for _, d := range p.Deps {
+				for _, f := range r.forbidden {
+					if d == f {
+						t.Errorf("%s depends on %s", p.ImportPath, d)
+					}
+				}
+			}
+		}
+	}
+}
+
 // TestEveryPackageAndExportedNameIsDocumented is the doc-comment rule.
 func TestEveryPackageAndExportedNameIsDocumented(t *testing.T) {
 	t.Parallel()

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/big"
 	"net"
 	"net/http"
@@ -22,6 +23,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -403,5 +405,75 @@ func TestSecretsSlackTokenEcho(t *testing.T) {
 	}
 	for _, l := range found {
 		t.Errorf("secret leaked: %s", l)
+	}
+}
+
+// TestSecretsThirdPartyPlugin runs a plugin that is not the project's
+// (host/testdata/thirdparty: no SDK server, no checks, ignores dry run) and
+// that tries to leak its AWS secret key, its declared-secret "token" field
+// and a secret it reports, through its error, summary, effects, log
+// records and stderr. The host's redactor must catch every one, in Run
+// and in DryRun (where the plugin must not even be asked).
+func TestSecretsThirdPartyPlugin(t *testing.T) {
+	w := newSecretWorld(t)
+	dir := t.TempDir()
+	if b, err := exec.Command("go", "build", "-o", filepath.Join(dir, host.ExecutablePrefix+"thirdparty"),
+		"../../host/testdata/thirdparty").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, b)
+	}
+	var posts atomic.Int32
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { posts.Add(1) }))
+	t.Cleanup(recv.Close)
+	logs := &syncBuffer{}
+	env := append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, w.env()...)
+	h, err := host.New(host.Config{
+		PluginPath: []string{pluginDir, dir},
+		Logger:     slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Environ:    func() []string { return env },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	token, reported := unique("declaredTOKEN-"), unique("reportedSECRET-")
+	item := fmt.Sprintf(`{"action": "thirdparty", "url": %q, "token": %q, "leak": %q}`, recv.URL, token, reported)
+	realm := mustMap(t, fmt.Sprintf(`{"realm": %q, "config": {}}`, w.realm))
+	out := output{}
+	for _, dry := range []bool{true, false} {
+		run, name := h.Run, "run"
+		if dry {
+			run, name = h.DryRun, "dry run"
+		}
+		rep, err := run(context.Background(), host.OnSuccess, mustMap(t, w.jobJSON(item)), realm, nil)
+		if err != nil {
+			out["error of "+name] = err.Error()
+		}
+		b, _ := json.Marshal(rep)
+		out["report of "+name] = string(b)
+		if dry && posts.Load() != 0 {
+			t.Errorf("the dry run sent %d requests", posts.Load())
+		}
+	}
+	if posts.Load() != 1 || out["error of run"] == "" || !strings.Contains(out["report of dry run"], `"status":"skipped"`) {
+		t.Fatalf("posts %d, outputs %v: the plugin did not run as the test expects", posts.Load(), out)
+	}
+	// The plugin's stderr reaches the host log asynchronously.
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if strings.Contains(logs.String(), "stderr line with key") {
+			break
+		}
+	}
+	out["host log"] = logs.String()
+	sec := w.sec.all()
+	sec["declared-secret field"], sec["reported secret"] = token, reported
+	for name, s := range sec {
+		for src, text := range out {
+			if strings.Contains(text, s) {
+				t.Errorf("%s leaked in %s", name, src)
+			}
+		}
+	}
+	if !strings.Contains(out["host log"], "stderr line with key [REDACTED]") {
+		t.Errorf("the plugin's stderr line is not in the host log, redacted:\n%s", out["host log"])
 	}
 }

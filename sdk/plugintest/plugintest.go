@@ -10,8 +10,6 @@ package plugintest
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -22,9 +20,9 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
-	"github.com/lava-actions/lava-actions/internal/actionpb"
-	"github.com/lava-actions/lava-actions/internal/wire"
 	"github.com/lava-actions/lava-actions/sdk"
+	"github.com/lava-actions/lava-actions/sdk/protocol"
+	"github.com/lava-actions/lava-actions/sdk/protocol/rpc"
 	"github.com/lava-actions/lava-actions/sdk/value"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
@@ -41,19 +39,15 @@ type Input struct {
 	DryRun                   bool
 }
 
-// Outcome is what an action answered.
+// Outcome is what an action answered, redacted as the host redacts it
+// (see Conn.Execute).
 type Outcome struct {
 	// Error is the action's error text; "" on success.
 	Error   string
 	Summary string
-	Effects []Effect
+	Effects []sdk.Effect
 	Logs    []Log
 	Retries int
-}
-
-// Effect is one reported outside call; Detail is JSON text.
-type Effect struct {
-	Operation, Target, Detail, Outcome string
 }
 
 // Log is one record the action logged through Request.Logger.
@@ -64,7 +58,11 @@ type Log struct {
 
 // Conn talks to one action over the real gRPC contract.
 type Conn struct {
-	rpc actionpb.ActionClient
+	rpc protocol.Client
+	// Redactor, when set, holds secrets the host would know (e.g. the
+	// plugin's AWS credentials); Execute redacts them too.
+	Redactor *protocol.Redactor
+	desc     *protocol.DescribeResponse
 }
 
 // InProcess serves a on a loopback gRPC server inside the test process.
@@ -83,14 +81,7 @@ func InProcess(t testing.TB, a sdk.Action) *Conn {
 		t.Fatalf("plugintest: dial: %v", err)
 	}
 	t.Cleanup(func() { cc.Close(); s.Stop() })
-	return &Conn{rpc: actionpb.NewActionClient(cc)}
-}
-
-type client struct{ plugin.NetRPCUnsupportedPlugin }
-
-func (client) GRPCServer(*plugin.GRPCBroker, *grpc.Server) error { return fmt.Errorf("not a server") }
-func (client) GRPCClient(_ context.Context, _ *plugin.GRPCBroker, c *grpc.ClientConn) (any, error) {
-	return actionpb.NewActionClient(c), nil
+	return &Conn{rpc: rpc.NewClient(cc)}
 }
 
 // Exec starts the plugin executable at path as the host would (go-plugin
@@ -101,8 +92,8 @@ func Exec(t testing.TB, path string, env ...string) *Conn {
 	cmd := exec.Command(path)
 	cmd.Env = append(os.Environ(), env...)
 	c := plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig:  wire.Handshake,
-		Plugins:          plugin.PluginSet{wire.PluginName: client{}},
+		HandshakeConfig:  protocol.Handshake,
+		Plugins:          rpc.PluginSet(&rpc.Plugin{}),
 		Cmd:              cmd,
 		SkipHostEnv:      true, // else the host's copy of a variable wins over env
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
@@ -114,11 +105,11 @@ func Exec(t testing.TB, path string, env ...string) *Conn {
 	if err != nil {
 		t.Fatalf("plugintest: start %s: %v", path, err)
 	}
-	raw, err := proto.Dispense(wire.PluginName)
+	raw, err := proto.Dispense(protocol.PluginName)
 	if err != nil {
 		t.Fatalf("plugintest: dispense: %v", err)
 	}
-	return &Conn{rpc: raw.(actionpb.ActionClient)}
+	return &Conn{rpc: raw.(protocol.Client)}
 }
 
 type testWriter struct{ t testing.TB }
@@ -143,24 +134,35 @@ func Build(t testing.TB, pkg, name string) string {
 
 // Describe returns the action's description as the host sees it.
 func (c *Conn) Describe(ctx context.Context) (sdk.Description, error) {
-	d, err := c.rpc.Describe(ctx, &actionpb.DescribeRequest{})
+	d, err := c.describe(ctx)
 	if err != nil {
 		return sdk.Description{}, err
 	}
-	out := sdk.Description{Type: d.GetType(), Version: d.GetPluginVersion(), Summary: d.GetSummary(), Strict: d.GetStrict(), Capabilities: d.GetCapabilities()}
-	for _, f := range d.GetFields() {
-		out.Fields = append(out.Fields, sdk.Field{Name: f.GetName(), Required: f.GetRequired(), Kind: sdk.Kind(f.GetKind()), Render: sdk.RenderMode(f.GetRender()), Doc: f.GetDoc()})
+	return d.Description, nil
+}
+
+func (c *Conn) describe(ctx context.Context) (*protocol.DescribeResponse, error) {
+	if c.desc != nil {
+		return c.desc, nil
 	}
-	return out, nil
+	d, err := c.rpc.Describe(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.desc = d
+	return d, nil
 }
 
 // Schema returns the JSON Schema the action publishes.
 func (c *Conn) Schema(ctx context.Context) (string, error) {
-	d, err := c.rpc.Describe(ctx, &actionpb.DescribeRequest{})
-	return d.GetSchemaJson(), err
+	d, err := c.describe(ctx)
+	if err != nil {
+		return "", err
+	}
+	return d.SchemaJSON, nil
 }
 
-func (in Input) proto() *actionpb.ExecuteRequest {
+func (in Input) request() *protocol.Request {
 	job, realm, result := Fixture()
 	if in.Job != nil {
 		job = in.Job
@@ -175,9 +177,9 @@ func (in Input) proto() *actionpb.ExecuteRequest {
 	if trigger == "" {
 		trigger = "on_success"
 	}
-	return &actionpb.ExecuteRequest{
-		Trigger: trigger, Index: int32(in.Index), Item: wire.MapToProto(in.Item),
-		Job: wire.MapToProto(job), Realm: wire.MapToProto(realm), Result: wire.MapToProto(result),
+	return &protocol.Request{
+		Trigger: trigger, Index: in.Index, Item: in.Item,
+		Job: job, Realm: realm, Result: result,
 		Config: in.Config, DryRun: in.DryRun,
 	}
 }
@@ -185,26 +187,29 @@ func (in Input) proto() *actionpb.ExecuteRequest {
 // Validate returns the action's validation error text ("" when valid); err
 // is a transport failure.
 func (c *Conn) Validate(ctx context.Context, in Input) (string, error) {
-	resp, err := c.rpc.Validate(ctx, in.proto())
-	return resp.GetError(), err
+	return c.rpc.Validate(ctx, in.request())
 }
 
 // Execute runs the action; err is a transport failure, the action's own
-// error is Outcome.Error.
+// error is Outcome.Error. The answer is redacted as the host redacts it:
+// values of fields the action declares Secret, secrets the SDK marked
+// (Request.Secret) and those of Conn.Redactor.
 func (c *Conn) Execute(ctx context.Context, in Input) (*Outcome, error) {
-	resp, err := c.rpc.Execute(ctx, in.proto())
+	req := in.request()
+	resp, err := c.rpc.Execute(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	out := &Outcome{Error: resp.GetError(), Summary: resp.GetSummary(), Retries: int(resp.GetRetries())}
-	for _, e := range resp.GetEffects() {
-		out.Effects = append(out.Effects, Effect{Operation: e.GetOperation(), Target: e.GetTarget(), Detail: e.GetDetailJson(), Outcome: e.GetOutcome()})
+	red := c.Redactor.Clone()
+	if d, err := c.describe(ctx); err == nil {
+		red.Add(protocol.DeclaredSecrets(d.Description, req.Item)...)
 	}
-	for _, l := range resp.GetLogs() {
-		lg := Log{Level: l.GetLevel(), Message: l.GetMessage(), Attrs: map[string]any{}}
-		for _, a := range l.GetAttrs() {
-			v, _ := wire.ValueFromProto(a.GetValue())
-			lg.Attrs[a.GetKey()] = v
+	red.Response(resp)
+	out := &Outcome{Error: resp.Error, Summary: resp.Summary, Retries: resp.Retries, Effects: resp.Effects}
+	for _, l := range resp.Logs {
+		lg := Log{Level: l.Level, Message: l.Message, Attrs: map[string]any{}}
+		for _, a := range l.Attrs {
+			lg.Attrs[a.Key] = a.Value
 		}
 		out.Logs = append(out.Logs, lg)
 	}
@@ -257,12 +262,5 @@ func MustJSON(text string) *value.Map {
 	if !ok {
 		panic("plugintest.MustJSON: not an object")
 	}
-	return m
-}
-
-// Decode parses an Effect's Detail JSON into plain Go values for asserts.
-func (e Effect) Decode() map[string]any {
-	var m map[string]any
-	_ = json.Unmarshal([]byte(e.Detail), &m)
 	return m
 }

@@ -57,7 +57,6 @@ func (Action) Describe() sdk.Description {
 		Type:    "webhook",
 		Version: Version,
 		Summary: "POST a JSON body to an HTTP endpoint.",
-		Strict:  true,
 		Fields: []sdk.Field{
 			{Name: "url", Required: true, Kind: sdk.KindString, Doc: "http or https URL to POST to; not rendered."},
 			{Name: "body", Kind: sdk.KindStringOrMap, Render: sdk.RenderStructural,
@@ -114,7 +113,7 @@ func (a Action) Execute(ctx context.Context, req *sdk.Request) (*sdk.Result, err
 	for _, k := range headers.Keys() {
 		shownHeaders.Set(k, redactHeader(k, headers.String(k)))
 	}
-	eff := sdk.Effect{Operation: "http:POST", Target: target, Detail: value.NewMap("headers", shownHeaders, "body", shown)}
+	eff := sdk.Effect{Operation: "http:POST", Target: target, Detail: sdk.EncodeDetail(value.NewMap("headers", shownHeaders, "body", shown))}
 	if req.DryRun {
 		return &sdk.Result{Summary: "would POST to " + target, Effects: []sdk.Effect{eff}}, nil
 	}

@@ -198,8 +198,8 @@ func TestDescribe(t *testing.T) {
 	for _, f := range d.Fields {
 		names = append(names, f.Name)
 	}
-	got := []any{d.Type, d.Version, d.Strict, names}
-	want := []any{"webhook", webhook.Version, true, []string{"url", "body", "headers", "timeout"}}
+	got := []any{d.Type, d.Version, d.Lenient, names}
+	want := []any{"webhook", webhook.Version, false, []string{"url", "body", "headers", "timeout"}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("description (-want +got):\n%s", diff)
 	}

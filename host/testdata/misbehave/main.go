@@ -15,7 +15,7 @@ import (
 type action struct{}
 
 func (action) Describe() sdk.Description {
-	return sdk.Description{Type: "misbehave", Version: "0.0.1", Fields: []sdk.Field{
+	return sdk.Description{Type: "misbehave", Version: "0.0.1", Lenient: true, Fields: []sdk.Field{
 		{Name: "mode", Required: true, Kind: sdk.KindString},
 		{Name: "ms", Kind: sdk.KindNumber},
 	}}

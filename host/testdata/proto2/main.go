@@ -3,11 +3,11 @@ package main
 
 import (
 	"github.com/hashicorp/go-plugin"
-	"github.com/lava-actions/lava-actions/internal/wire"
+	"github.com/lava-actions/lava-actions/sdk/protocol"
 )
 
 func main() {
-	hs := wire.Handshake
+	hs := protocol.Handshake
 	hs.ProtocolVersion = 2
 	plugin.Serve(&plugin.ServeConfig{HandshakeConfig: hs, Plugins: plugin.PluginSet{}, GRPCServer: plugin.DefaultGRPCServer})
 }

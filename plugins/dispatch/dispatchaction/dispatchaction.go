@@ -56,6 +56,8 @@ func (Action) Describe() sdk.Description {
 		Type:    "dispatch",
 		Version: Version,
 		Summary: "Dispatch another job of the same realm.",
+		// Lenient: lava checks only the required keys of this type (spec 3).
+		Lenient: true,
 		Fields: []sdk.Field{
 			{Name: "job_id", Required: true, Kind: sdk.KindString, Doc: "Target job id (template)."},
 			{Name: "parameters", Kind: sdk.KindAny,
@@ -107,7 +109,8 @@ func (a Action) Execute(ctx context.Context, req *sdk.Request) (*sdk.Result, err
 
 // execute is Execute without the retry count.
 func (a Action) execute(ctx context.Context, req *sdk.Request) (*sdk.Result, error) {
-	delay, err := fullCheck(req)
+	// The SDK ran the field checks and Validate already; this parses.
+	delay, err := check(req)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +138,7 @@ func (a Action) execute(ctx context.Context, req *sdk.Request) (*sdk.Result, err
 	table := "lava." + realm + ".jobs"
 	worker, err := a.lookupWorker(ctx, req, c.db, table, target)
 	res.Effects = append(res.Effects, sdk.Effect{Operation: "dynamodb:GetItem", Target: table,
-		Detail: value.NewMap("Key", value.NewMap("job_id", target)), Outcome: worker})
+		Detail: sdk.EncodeDetail(value.NewMap("Key", value.NewMap("job_id", target))), Outcome: worker})
 	if err != nil {
 		return res, err
 	}
@@ -164,7 +167,7 @@ func (a Action) execute(ctx context.Context, req *sdk.Request) (*sdk.Result, err
 	if err != nil {
 		return res, fmt.Errorf("Cannot dispatch %s@%s - %v", target, realm, err)
 	}
-	detail := value.NewMap("MessageBody", body, "DelaySeconds", int64(delay))
+	detail := sdk.EncodeDetail(value.NewMap("MessageBody", body, "DelaySeconds", int64(delay)))
 	if req.DryRun {
 		res.Effects = append(res.Effects, sdk.Effect{Operation: "sqs:SendMessage", Target: q.URL, Detail: detail})
 		res.Summary = "would dispatch " + target + " (run " + msg.String("run_id") + ") to " + queueName
@@ -322,13 +325,3 @@ var getClients = awsx.Lazy(func(cfg aws.Config) (clients, error) {
 	q, err := queue.Client(context.Background())
 	return clients{db: db, sqs: q}, err
 })
-
-// fullCheck is the host's validation (declared fields, then Validate),
-// repeated by Execute so that nothing is sent for an invalid item even when
-// Execute is called alone.
-func fullCheck(req *sdk.Request) (int32, error) {
-	if err := sdk.CheckItem(Action{}.Describe(), req.Item, req.Engine().Check); err != nil {
-		return 0, err
-	}
-	return check(req)
-}

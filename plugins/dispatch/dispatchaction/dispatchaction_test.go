@@ -2,6 +2,7 @@ package dispatchaction_test
 
 import (
 	"context"
+	"github.com/lava-actions/lava-actions/sdk"
 	"os"
 	"regexp"
 	"strings"
@@ -140,7 +141,7 @@ func TestDispatch(t *testing.T) {
 			}
 			body += `, "globals": ` + strings.Replace(tc.wantGlobals, "LAVA", lavaText, 1) + "}"
 			queue := "lava-dev-" + worker
-			wantEffects := []plugintest.Effect{
+			wantEffects := []sdk.Effect{
 				{Operation: "dynamodb:GetItem", Target: "lava.dev.jobs", Detail: `{"Key": {"job_id": "` + child + `"}}`, Outcome: worker},
 				{Operation: "sqs:GetQueueUrl", Target: queue, Detail: `{"QueueName": "` + queue + `"}`, Outcome: url},
 				{Operation: "sqs:SendMessage", Target: url, Detail: mustJSON(value.NewMap("MessageBody", body, "DelaySeconds", tc.wantDelay))},

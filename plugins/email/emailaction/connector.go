@@ -115,7 +115,7 @@ func (a *Action) sendRawSES(ctx context.Context, req *sdk.Request, conn *connect
 		detail.Set("ConfigurationSetName", cs)
 		in.ConfigurationSetName = aws.String(cs)
 	}
-	eff := sdk.Effect{Operation: "ses:SendRawEmail", Target: region, Detail: detail}
+	eff := sdk.Effect{Operation: "ses:SendRawEmail", Target: region, Detail: sdk.EncodeDetail(detail)}
 	if req.DryRun {
 		return &sdk.Result{Summary: fmt.Sprintf("would send email %q to %s through connection %s (SES %s)", subject, strings.Join(to, ", "), conn.ID, region),
 			Effects: []sdk.Effect{eff}}, nil

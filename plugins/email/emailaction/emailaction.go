@@ -98,7 +98,6 @@ func (a *Action) Describe() sdk.Description {
 		Type:    "email",
 		Version: Version,
 		Summary: "Send an email through SES or a lava email connection (SES or SMTP).",
-		Strict:  true,
 		Fields: []sdk.Field{
 			{Name: "to", Required: true, Kind: sdk.KindStrings, Doc: "Recipient address or list of addresses; not rendered."},
 			{Name: "subject", Required: true, Kind: sdk.KindString, Render: sdk.RenderText, Doc: "Subject template."},
@@ -294,7 +293,7 @@ func (a *Action) bareSES(ctx context.Context, req *sdk.Request, to []string, sub
 		if err != nil {
 			return nil, errors.New(awsx.ErrorText(err))
 		}
-		eff := sdk.Effect{Operation: "ses:ListIdentities", Target: region, Detail: value.NewMap("IdentityType", "Domain")}
+		eff := sdk.Effect{Operation: "ses:ListIdentities", Target: region, Detail: sdk.EncodeDetail(value.NewMap("IdentityType", "Domain"))}
 		if len(out.Identities) == 0 {
 			return nil, errors.New("No verified SES domains")
 		}
@@ -310,13 +309,13 @@ func (a *Action) bareSES(ctx context.Context, req *sdk.Request, to []string, sub
 	for i, s := range to {
 		toList[i] = s
 	}
-	eff := sdk.Effect{Operation: "ses:SendEmail", Target: region, Detail: value.NewMap(
+	eff := sdk.Effect{Operation: "ses:SendEmail", Target: region, Detail: sdk.EncodeDetail(value.NewMap(
 		"Source", sender,
 		"Destination", value.NewMap("ToAddresses", toList),
 		"Message", value.NewMap(
 			"Body", value.NewMap(bodyKind, value.NewMap("Data", message, "Charset", "UTF-8")),
 			"Subject", value.NewMap("Data", subject, "Charset", "UTF-8")),
-	)}
+	))}
 	if req.DryRun {
 		res.Effects = append(res.Effects, eff)
 		res.Summary = fmt.Sprintf("would send email %q to %s through SES (%s)", subject, strings.Join(to, ", "), region)

@@ -3,6 +3,7 @@ package emailaction_test
 import (
 	"context"
 	"encoding/base64"
+	"github.com/lava-actions/lava-actions/sdk"
 	"os"
 	"path/filepath"
 	"strings"
@@ -171,7 +172,7 @@ func TestBareSESDryRunSendsNothing(t *testing.T) {
 	if diff := cmp.Diff([]string{"ListIdentities@us-east-1"}, actions(w.Calls())); diff != "" {
 		t.Errorf("calls (-want +got):\n%s", diff)
 	}
-	want := []plugintest.Effect{
+	want := []sdk.Effect{
 		{Operation: "ses:ListIdentities", Target: "us-east-1", Detail: `{"IdentityType": "Domain"}`, Outcome: "example.com"},
 		{Operation: "ses:SendEmail", Target: "us-east-1", Detail: `{"Source": "lava.` + w.Realm + `@example.com", "Destination": {"ToAddresses": ["a@example.com"]}, "Message": {"Body": {"Text": {"Data": "M", "Charset": "UTF-8"}}, "Subject": {"Data": "S run-0001", "Charset": "UTF-8"}}}`},
 	}

@@ -103,7 +103,7 @@ func (a *Action) sendSMTP(ctx context.Context, req *sdk.Request, conn *connectio
 	detail.Set("mail_from", fromAddr.Address)
 	detail.Set("rcpt_to", rcptList)
 	detail.Set("message", string(raw))
-	eff := sdk.Effect{Operation: "smtp:SendMail", Target: "smtp://" + addr, Detail: detail}
+	eff := sdk.Effect{Operation: "smtp:SendMail", Target: "smtp://" + addr, Detail: sdk.EncodeDetail(detail)}
 	summary := fmt.Sprintf("email %q to %s through connection %s (SMTP %s)", subject, strings.Join(to, ", "), conn.ID, addr)
 	if req.DryRun {
 		return &sdk.Result{Summary: "would send " + summary, Effects: []sdk.Effect{eff}}, nil

@@ -48,7 +48,6 @@ func (Action) Describe() sdk.Description {
 		Type:    "event",
 		Version: Version,
 		Summary: "Put an event on an EventBridge bus.",
-		Strict:  true,
 		Fields: []sdk.Field{
 			{Name: "source", Kind: sdk.KindString, Render: sdk.RenderText, Doc: "Event source; default lava.<realm>."},
 			{Name: "detail_type", Kind: sdk.KindString, Render: sdk.RenderText, Doc: "Detail type; default \"Lava Job Action\"."},
@@ -224,9 +223,7 @@ func (Action) Execute(ctx context.Context, req *sdk.Request) (*sdk.Result, error
 
 // execute is Execute without the retry count.
 func (Action) execute(ctx context.Context, req *sdk.Request) (*sdk.Result, error) {
-	if err := fullCheck(req); err != nil {
-		return nil, err
-	}
+	// The SDK ran the field checks and Validate before Execute.
 	entry, shown, err := Entry(req)
 	if err != nil {
 		return nil, err
@@ -235,7 +232,7 @@ func (Action) execute(ctx context.Context, req *sdk.Request) (*sdk.Result, error
 	if bus == "" {
 		bus = "default"
 	}
-	eff := sdk.Effect{Operation: "events:PutEvents", Target: bus, Detail: value.NewMap("Entries", []any{shown})}
+	eff := sdk.Effect{Operation: "events:PutEvents", Target: bus, Detail: sdk.EncodeDetail(value.NewMap("Entries", []any{shown}))}
 	if req.DryRun {
 		return &sdk.Result{Summary: "would put an event on bus " + bus, Effects: []sdk.Effect{eff}}, nil
 	}
@@ -265,13 +262,3 @@ func (Action) execute(ctx context.Context, req *sdk.Request) (*sdk.Result, error
 
 // client returns the process's EventBridge client.
 var client = awsx.Lazy(func(cfg aws.Config) (*eventbridge.Client, error) { return eventbridge.NewFromConfig(cfg), nil })
-
-// fullCheck is the host's validation (declared fields, then Validate),
-// repeated by Execute so that nothing is sent for an invalid item even when
-// Execute is called alone.
-func fullCheck(req *sdk.Request) error {
-	if err := sdk.CheckItem(Action{}.Describe(), req.Item, req.Engine().Check); err != nil {
-		return err
-	}
-	return check(req)
-}

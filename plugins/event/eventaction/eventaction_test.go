@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/lava-actions/lava-actions/sdk"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -277,7 +278,7 @@ func TestDryRunSendsNothing(t *testing.T) {
 	if err != nil || out.Error != "" {
 		t.Fatal(err, out.Error)
 	}
-	want := []plugintest.Effect{{Operation: "events:PutEvents", Target: "default",
+	want := []sdk.Effect{{Operation: "events:PutEvents", Target: "default",
 		Detail: `{"Entries": [{"Source": "lava.` + rn + `", "DetailType": "Lava Job Action", "Detail": "{\"realm\": \"` + rn +
 			`\", \"worker\": \"core\", \"job_id\": \"demo/job1\", \"run_id\": \"run-0001\", \"exit_status\": 0}", "Resources": ["r"]}]}`}}
 	if diff := cmp.Diff(want, out.Effects); diff != "" {

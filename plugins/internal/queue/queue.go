@@ -159,7 +159,7 @@ func (c *Cache) Resolve(ctx context.Context, api API, queue string) (Resolved, *
 }
 
 func (c *Cache) lookup(ctx context.Context, api API, name string) (Resolved, *sdk.Effect, error) {
-	eff := &sdk.Effect{Operation: "sqs:GetQueueUrl", Target: name, Detail: value.NewMap("QueueName", name)}
+	eff := &sdk.Effect{Operation: "sqs:GetQueueUrl", Target: name, Detail: sdk.EncodeDetail(value.NewMap("QueueName", name))}
 	out, err := api.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(name)})
 	if err != nil {
 		return Resolved{}, eff, errors.New(awsx.ErrorText(err))

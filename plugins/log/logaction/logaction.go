@@ -22,6 +22,8 @@ func (Action) Describe() sdk.Description {
 		Type:    "log",
 		Version: Version,
 		Summary: "Write a rendered message to the worker log at INFO.",
+		// Lenient: lava checks only the required keys of this type (spec 3).
+		Lenient: true,
 		Fields: []sdk.Field{{
 			Name: "message", Required: true, Kind: sdk.KindString, Render: sdk.RenderText,
 			KindError: "message must be a string",
@@ -37,7 +39,7 @@ func (Action) Execute(ctx context.Context, req *sdk.Request) (*sdk.Result, error
 	if err != nil {
 		return nil, err
 	}
-	eff := sdk.Effect{Operation: "log:INFO", Target: "lava", Detail: value.NewMap("message", msg)}
+	eff := sdk.Effect{Operation: "log:INFO", Target: "lava", Detail: sdk.EncodeDetail(value.NewMap("message", msg))}
 	if !req.DryRun {
 		req.Logger().InfoContext(ctx, msg, "event_type", "job", "job_id", req.JobID(), "run_id", req.RunID())
 	}

@@ -104,7 +104,6 @@ func (a *Action) Describe() sdk.Description {
 		Type:    "slack",
 		Version: Version,
 		Summary: "Post a message to Slack through a lava slack connection's incoming webhook.",
-		Strict:  true,
 		Fields: []sdk.Field{
 			{Name: "slack_conn", Required: true, Kind: sdk.KindString, Doc: "lava slack connection id; not rendered."},
 			{Name: "message", Required: true, Kind: sdk.KindString, Render: sdk.RenderText, Doc: "Message template; cut to 3000 characters."},
@@ -233,7 +232,7 @@ func (a *Action) Execute(ctx context.Context, req *sdk.Request) (*sdk.Result, er
 		return nil, err
 	}
 	target := redact(conn.WebhookURL)
-	eff := sdk.Effect{Operation: "slack:PostWebhook", Target: target, Detail: payload}
+	eff := sdk.Effect{Operation: "slack:PostWebhook", Target: target, Detail: sdk.EncodeDetail(payload)}
 	if req.DryRun {
 		return &sdk.Result{Summary: fmt.Sprintf("would post a %s message to Slack connection %s", msg.Style, conn.ID), Effects: []sdk.Effect{eff}}, nil
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/lava-actions/lava-actions/sdk"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -297,7 +298,7 @@ func TestDryRunPostsNothing(t *testing.T) {
 	if len(h.Posts()) != 0 {
 		t.Errorf("dry run posted %v", h.Posts())
 	}
-	want := []plugintest.Effect{{Operation: "slack:PostWebhook", Target: h.URL + "/<redacted>",
+	want := []sdk.Effect{{Operation: "slack:PostWebhook", Target: h.URL + "/<redacted>",
 		Detail: `{"attachments": [{"fallback": "M", "author_name": "Lava Bot", "color": "#ff0000", "text": "M", "footer": "Event time", "ts": 1709247600}], "text": "<!here>"}`}}
 	if diff := cmp.Diff(want, out.Effects); diff != "" {
 		t.Errorf("effects (-want +got):\n%s", diff)

@@ -3,6 +3,7 @@ package snsaction_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/lava-actions/lava-actions/sdk"
 	"os"
 	"strings"
 	"testing"
@@ -193,7 +194,7 @@ func TestDryRunSendsNothing(t *testing.T) {
 	if err != nil || out.Error != "" {
 		t.Fatal(err, out.Error)
 	}
-	want := []plugintest.Effect{{Operation: "sns:Publish", Target: arn, Detail: `{"Message": "hi run-0001", "Subject": "s"}`}}
+	want := []sdk.Effect{{Operation: "sns:Publish", Target: arn, Detail: `{"Message": "hi run-0001", "Subject": "s"}`}}
 	if diff := cmp.Diff(want, out.Effects); diff != "" {
 		t.Errorf("effects (-want +got):\n%s", diff)
 	}

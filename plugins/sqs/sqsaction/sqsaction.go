@@ -32,6 +32,8 @@ func (Action) Describe() sdk.Description {
 		Type:    "sqs",
 		Version: Version,
 		Summary: "Send a rendered message to an SQS queue.",
+		// Lenient: lava checks only the required keys of this type (spec 3).
+		Lenient: true,
 		Fields: []sdk.Field{
 			{Name: "queue", Required: true, Kind: sdk.KindString,
 				Doc: "Queue name, URL without scheme (containing .amazonaws.com/), or full http(s):// URL. Not rendered."},
@@ -86,7 +88,8 @@ func (Action) Execute(ctx context.Context, req *sdk.Request) (*sdk.Result, error
 
 // execute is Execute without the retry count.
 func (Action) execute(ctx context.Context, req *sdk.Request) (*sdk.Result, error) {
-	delay, err := fullCheck(req)
+	// The SDK ran the field checks and Validate already; this parses.
+	delay, err := check(req)
 	if err != nil {
 		return nil, err
 	}
@@ -133,13 +136,13 @@ func (Action) execute(ctx context.Context, req *sdk.Request) (*sdk.Result, error
 		detail.Set("MessageGroupId", group)
 	}
 	if req.DryRun {
-		res.Effects = append(res.Effects, sdk.Effect{Operation: "sqs:SendMessage", Target: q.URL, Detail: detail})
+		res.Effects = append(res.Effects, sdk.Effect{Operation: "sqs:SendMessage", Target: q.URL, Detail: sdk.EncodeDetail(detail)})
 		res.Summary = "would send a message to " + q.URL
 		return res, nil
 	}
 	q, lookups, out, err := queue.Shared.Send(ctx, c, q, in)
 	res.Effects = append(res.Effects, lookups...)
-	eff := sdk.Effect{Operation: "sqs:SendMessage", Target: q.URL, Detail: detail}
+	eff := sdk.Effect{Operation: "sqs:SendMessage", Target: q.URL, Detail: sdk.EncodeDetail(detail)}
 	if err != nil {
 		res.Effects = append(res.Effects, eff)
 		return res, err
@@ -158,14 +161,4 @@ func renderIfTruthy(req *sdk.Request, key string) (string, error) {
 		return "", nil
 	}
 	return req.Render(value.Str(v))
-}
-
-// fullCheck is the host's validation (declared fields, then Validate),
-// repeated by Execute so that nothing is sent for an invalid item even when
-// Execute is called alone.
-func fullCheck(req *sdk.Request) (int32, error) {
-	if err := sdk.CheckItem(Action{}.Describe(), req.Item, req.Engine().Check); err != nil {
-		return 0, err
-	}
-	return check(req)
 }

@@ -354,7 +354,7 @@ func TestDryRun(t *testing.T) {
 	if out.Error != "" {
 		t.Fatal(out.Error)
 	}
-	want := []plugintest.Effect{
+	want := []sdk.Effect{
 		{Operation: "sqs:GetQueueUrl", Target: name, Detail: `{"QueueName": "` + name + `"}`, Outcome: url},
 		{Operation: "sqs:SendMessage", Target: url,
 			Detail: `{"MessageBody": "{\"j\": \"demo/job1\"}", "DelaySeconds": 60, "MessageDeduplicationId": "d", "MessageGroupId": "g"}`},

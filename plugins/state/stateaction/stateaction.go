@@ -35,7 +35,6 @@ func (Action) Describe() sdk.Description {
 		Type:    "state",
 		Version: Version,
 		Summary: "Publish a state item to the realm's state table.",
-		Strict:  true,
 		Fields: []sdk.Field{
 			{Name: "state_id", Required: true, Kind: sdk.KindString,
 				Doc: "State item id (template). Must not start with \"lava\" (any case)."},
@@ -106,7 +105,8 @@ func (a Action) Execute(ctx context.Context, req *sdk.Request) (*sdk.Result, err
 
 // execute is Execute without the retry count.
 func (a Action) execute(ctx context.Context, req *sdk.Request) (*sdk.Result, error) {
-	typ, ttl, err := fullCheck(req)
+	// The SDK ran the field checks and Validate already; this parses.
+	typ, ttl, err := check(req)
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +158,7 @@ func (a Action) execute(ctx context.Context, req *sdk.Request) (*sdk.Result, err
 
 func putEffect(table string, item *value.Map, outcome string) sdk.Effect {
 	return sdk.Effect{Operation: "dynamodb:PutItem", Target: table,
-		Detail: value.NewMap("Item", item, "ReturnValues", "NONE"), Outcome: outcome}
+		Detail: sdk.EncodeDetail(value.NewMap("Item", item, "ReturnValues", "NONE")), Outcome: outcome}
 }
 
 func withClock(st *state.Store, now func() time.Time) *state.Store {
@@ -176,16 +176,6 @@ var store = awsx.Lazy(func(cfg aws.Config) (*state.Store, error) {
 	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.DisableValidateResponseChecksum = custom })
 	return state.New(wordedDB{db}, wordedKMS{kms.NewFromConfig(cfg)}), nil
 })
-
-// fullCheck is the host's validation (declared fields, then Validate),
-// repeated by Execute so that nothing is sent for an invalid item even when
-// Execute is called alone.
-func fullCheck(req *sdk.Request) (string, float64, error) {
-	if err := sdk.CheckItem(Action{}.Describe(), req.Item, req.Engine().Check); err != nil {
-		return "", 0, err
-	}
-	return check(req)
-}
 
 // wordedDB and wordedKMS give the state manager AWS errors already worded by
 // awsx.ErrorText: botocore's wording with the retry bound, and no Go

@@ -271,7 +271,7 @@ func TestDryRun(t *testing.T) {
 	if err != nil || out.Error != "" {
 		t.Fatal(err, out.Error)
 	}
-	want := []plugintest.Effect{{Operation: "dynamodb:PutItem", Target: "lava.dev.state",
+	want := []sdk.Effect{{Operation: "dynamodb:PutItem", Target: "lava.dev.state",
 		Detail: `{"Item": {"state_id": "` + id + `", "type": "json", "value": "{\"a\": \"G1\"}", "timestamp": "2024-03-01T10:00:05+11:00", "ttl": 1709254805, "publisher": "demo/job1"}, "ReturnValues": "NONE"}`}}
 	if diff := cmp.Diff(want, out.Effects); diff != "" {
 		t.Errorf("effects (-want +got):\n%s", diff)

@@ -19,10 +19,9 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-plugin"
-	"github.com/lava-actions/lava-actions/internal/actionpb"
-	"github.com/lava-actions/lava-actions/internal/wire"
 	"github.com/lava-actions/lava-actions/sdk"
-	"google.golang.org/grpc"
+	"github.com/lava-actions/lava-actions/sdk/protocol"
+	"github.com/lava-actions/lava-actions/sdk/protocol/rpc"
 )
 
 func typeName() string {
@@ -50,23 +49,16 @@ func (a action) Execute(_ context.Context, req *sdk.Request) (*sdk.Result, error
 }
 
 // stuck serves the action service but blocks in Describe forever.
-type stuck struct {
-	actionpb.UnimplementedActionServer
-}
+type stuck struct{}
 
-func (stuck) Describe(context.Context, *actionpb.DescribeRequest) (*actionpb.DescribeResponse, error) {
+func (stuck) Describe(context.Context) (*protocol.DescribeResponse, error) {
 	select {} // ignores cancellation too
 }
 
-type stuckPlugin struct{ plugin.NetRPCUnsupportedPlugin }
+func (stuck) Validate(context.Context, *protocol.Request) (string, error) { return "", nil }
 
-func (stuckPlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
-	actionpb.RegisterActionServer(s, stuck{})
-	return nil
-}
-
-func (stuckPlugin) GRPCClient(context.Context, *plugin.GRPCBroker, *grpc.ClientConn) (any, error) {
-	return nil, fmt.Errorf("not a client")
+func (stuck) Execute(context.Context, *protocol.Request) (*protocol.Response, error) {
+	return &protocol.Response{}, nil
 }
 
 func main() {
@@ -85,8 +77,8 @@ func main() {
 		sdk.Serve(action{typ: typ})
 	case "nodescribe":
 		plugin.Serve(&plugin.ServeConfig{
-			HandshakeConfig: wire.Handshake,
-			Plugins:         plugin.PluginSet{wire.PluginName: stuckPlugin{}},
+			HandshakeConfig: protocol.Handshake,
+			Plugins:         rpc.PluginSet(&rpc.Plugin{Impl: stuck{}}),
 			GRPCServer:      plugin.DefaultGRPCServer,
 		})
 	case "exitnow":

@@ -15,14 +15,14 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16\x61\x63tion/v1/action.proto\x12\x0elava.action.v1\"\x11\n\x0f\x44\x65scribeRequest\"\xc5\x01\n\x10\x44\x65scribeResponse\x12\x0c\n\x04type\x18\x01 \x01(\t\x12\x16\n\x0eplugin_version\x18\x02 \x01(\t\x12\x18\n\x10protocol_version\x18\x03 \x01(\x05\x12\x0f\n\x07summary\x18\x04 \x01(\t\x12\x13\n\x0bschema_json\x18\x05 \x01(\t\x12%\n\x06\x66ields\x18\x06 \x03(\x0b\x32\x15.lava.action.v1.Field\x12\x0e\n\x06strict\x18\x07 \x01(\x08\x12\x14\n\x0c\x63\x61pabilities\x18\x08 \x03(\t\"R\n\x05\x46ield\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x10\n\x08required\x18\x02 \x01(\x08\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x0e\n\x06render\x18\x04 \x01(\t\x12\x0b\n\x03\x64oc\x18\x05 \x01(\t\"\xd4\x02\n\x0e\x45xecuteRequest\x12\x0f\n\x07trigger\x18\x01 \x01(\t\x12\r\n\x05index\x18\x02 \x01(\x05\x12!\n\x04item\x18\x03 \x01(\x0b\x32\x13.lava.action.v1.Map\x12 \n\x03job\x18\x04 \x01(\x0b\x32\x13.lava.action.v1.Map\x12\"\n\x05realm\x18\x05 \x01(\x0b\x32\x13.lava.action.v1.Map\x12#\n\x06result\x18\x06 \x01(\x0b\x32\x13.lava.action.v1.Map\x12:\n\x06\x63onfig\x18\x07 \x03(\x0b\x32*.lava.action.v1.ExecuteRequest.ConfigEntry\x12\x0f\n\x07\x64ry_run\x18\x08 \x01(\x08\x12\x18\n\x10\x64\x65\x61\x64line_unix_ms\x18\t \x01(\x03\x1a-\n\x0b\x43onfigEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"!\n\x10ValidateResponse\x12\r\n\x05\x65rror\x18\x01 \x01(\t\"\x94\x01\n\x0f\x45xecuteResponse\x12\r\n\x05\x65rror\x18\x01 \x01(\t\x12\x0f\n\x07summary\x18\x02 \x01(\t\x12\'\n\x07\x65\x66\x66\x65\x63ts\x18\x03 \x03(\x0b\x32\x16.lava.action.v1.Effect\x12\'\n\x04logs\x18\x04 \x03(\x0b\x32\x19.lava.action.v1.LogRecord\x12\x0f\n\x07retries\x18\x05 \x01(\x05\"Q\n\x06\x45\x66\x66\x65\x63t\x12\x11\n\toperation\x18\x01 \x01(\t\x12\x0e\n\x06target\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65tail_json\x18\x03 \x01(\t\x12\x0f\n\x07outcome\x18\x04 \x01(\t\"i\n\tLogRecord\x12\r\n\x05level\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\x12#\n\x05\x61ttrs\x18\x03 \x03(\x0b\x32\x14.lava.action.v1.Attr\x12\x17\n\x0ftime_unix_micro\x18\x04 \x01(\x03\"9\n\x04\x41ttr\x12\x0b\n\x03key\x18\x01 \x01(\t\x12$\n\x05value\x18\x02 \x01(\x0b\x32\x15.lava.action.v1.Value\"\xcf\x01\n\x05Value\x12\x0e\n\x04null\x18\x01 \x01(\x08H\x00\x12\x0e\n\x04\x62ool\x18\x02 \x01(\x08H\x00\x12\r\n\x03int\x18\x03 \x01(\x03H\x00\x12\x0f\n\x05\x66loat\x18\x04 \x01(\x01H\x00\x12\r\n\x03str\x18\x05 \x01(\tH\x00\x12\x11\n\x07\x64\x65\x63imal\x18\x06 \x01(\tH\x00\x12\x12\n\x08\x64\x61tetime\x18\x07 \x01(\tH\x00\x12$\n\x04list\x18\x08 \x01(\x0b\x32\x14.lava.action.v1.ListH\x00\x12\"\n\x03map\x18\t \x01(\x0b\x32\x13.lava.action.v1.MapH\x00\x42\x06\n\x04kind\",\n\x04List\x12$\n\x05items\x18\x01 \x03(\x0b\x32\x15.lava.action.v1.Value\"-\n\x03Map\x12&\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x15.lava.action.v1.Entry\":\n\x05\x45ntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12$\n\x05value\x18\x02 \x01(\x0b\x32\x15.lava.action.v1.Value2\xf1\x01\n\x06\x41\x63tion\x12M\n\x08\x44\x65scribe\x12\x1f.lava.action.v1.DescribeRequest\x1a .lava.action.v1.DescribeResponse\x12L\n\x08Validate\x12\x1e.lava.action.v1.ExecuteRequest\x1a .lava.action.v1.ValidateResponse\x12J\n\x07\x45xecute\x12\x1e.lava.action.v1.ExecuteRequest\x1a\x1f.lava.action.v1.ExecuteResponseB8Z6github.com/lava-actions/lava-actions/internal/actionpbb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16\x61\x63tion/v1/action.proto\x12\x0elava.action.v1\"\x11\n\x0f\x44\x65scribeRequest\"\xc5\x01\n\x10\x44\x65scribeResponse\x12\x0c\n\x04type\x18\x01 \x01(\t\x12\x16\n\x0eplugin_version\x18\x02 \x01(\t\x12\x18\n\x10protocol_version\x18\x03 \x01(\x05\x12\x0f\n\x07summary\x18\x04 \x01(\t\x12\x13\n\x0bschema_json\x18\x05 \x01(\t\x12%\n\x06\x66ields\x18\x06 \x03(\x0b\x32\x15.lava.action.v1.Field\x12\x0e\n\x06strict\x18\x07 \x01(\x08\x12\x14\n\x0c\x63\x61pabilities\x18\x08 \x03(\t\"v\n\x05\x46ield\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x10\n\x08required\x18\x02 \x01(\x08\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x0e\n\x06render\x18\x04 \x01(\t\x12\x0b\n\x03\x64oc\x18\x05 \x01(\t\x12\x12\n\nkind_error\x18\x06 \x01(\t\x12\x0e\n\x06secret\x18\x07 \x01(\x08\"\xd4\x02\n\x0e\x45xecuteRequest\x12\x0f\n\x07trigger\x18\x01 \x01(\t\x12\r\n\x05index\x18\x02 \x01(\x05\x12!\n\x04item\x18\x03 \x01(\x0b\x32\x13.lava.action.v1.Map\x12 \n\x03job\x18\x04 \x01(\x0b\x32\x13.lava.action.v1.Map\x12\"\n\x05realm\x18\x05 \x01(\x0b\x32\x13.lava.action.v1.Map\x12#\n\x06result\x18\x06 \x01(\x0b\x32\x13.lava.action.v1.Map\x12:\n\x06\x63onfig\x18\x07 \x03(\x0b\x32*.lava.action.v1.ExecuteRequest.ConfigEntry\x12\x0f\n\x07\x64ry_run\x18\x08 \x01(\x08\x12\x18\n\x10\x64\x65\x61\x64line_unix_ms\x18\t \x01(\x03\x1a-\n\x0b\x43onfigEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"!\n\x10ValidateResponse\x12\r\n\x05\x65rror\x18\x01 \x01(\t\"\xa5\x01\n\x0f\x45xecuteResponse\x12\r\n\x05\x65rror\x18\x01 \x01(\t\x12\x0f\n\x07summary\x18\x02 \x01(\t\x12\'\n\x07\x65\x66\x66\x65\x63ts\x18\x03 \x03(\x0b\x32\x16.lava.action.v1.Effect\x12\'\n\x04logs\x18\x04 \x03(\x0b\x32\x19.lava.action.v1.LogRecord\x12\x0f\n\x07retries\x18\x05 \x01(\x05\x12\x0f\n\x07secrets\x18\x06 \x03(\t\"Q\n\x06\x45\x66\x66\x65\x63t\x12\x11\n\toperation\x18\x01 \x01(\t\x12\x0e\n\x06target\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65tail_json\x18\x03 \x01(\t\x12\x0f\n\x07outcome\x18\x04 \x01(\t\"i\n\tLogRecord\x12\r\n\x05level\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\x12#\n\x05\x61ttrs\x18\x03 \x03(\x0b\x32\x14.lava.action.v1.Attr\x12\x17\n\x0ftime_unix_micro\x18\x04 \x01(\x03\"9\n\x04\x41ttr\x12\x0b\n\x03key\x18\x01 \x01(\t\x12$\n\x05value\x18\x02 \x01(\x0b\x32\x15.lava.action.v1.Value\"\xcf\x01\n\x05Value\x12\x0e\n\x04null\x18\x01 \x01(\x08H\x00\x12\x0e\n\x04\x62ool\x18\x02 \x01(\x08H\x00\x12\r\n\x03int\x18\x03 \x01(\x03H\x00\x12\x0f\n\x05\x66loat\x18\x04 \x01(\x01H\x00\x12\r\n\x03str\x18\x05 \x01(\tH\x00\x12\x11\n\x07\x64\x65\x63imal\x18\x06 \x01(\tH\x00\x12\x12\n\x08\x64\x61tetime\x18\x07 \x01(\tH\x00\x12$\n\x04list\x18\x08 \x01(\x0b\x32\x14.lava.action.v1.ListH\x00\x12\"\n\x03map\x18\t \x01(\x0b\x32\x13.lava.action.v1.MapH\x00\x42\x06\n\x04kind\",\n\x04List\x12$\n\x05items\x18\x01 \x03(\x0b\x32\x15.lava.action.v1.Value\"-\n\x03Map\x12&\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x15.lava.action.v1.Entry\":\n\x05\x45ntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12$\n\x05value\x18\x02 \x01(\x0b\x32\x15.lava.action.v1.Value2\xf1\x01\n\x06\x41\x63tion\x12M\n\x08\x44\x65scribe\x12\x1f.lava.action.v1.DescribeRequest\x1a .lava.action.v1.DescribeResponse\x12L\n\x08Validate\x12\x1e.lava.action.v1.ExecuteRequest\x1a .lava.action.v1.ValidateResponse\x12J\n\x07\x45xecute\x12\x1e.lava.action.v1.ExecuteRequest\x1a\x1f.lava.action.v1.ExecuteResponseB<Z:github.com/lava-actions/lava-actions/sdk/internal/actionpbb\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'action.v1.action_pb2', globals())
 if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
-  DESCRIPTOR._serialized_options = b'Z6github.com/lava-actions/lava-actions/internal/actionpb'
+  DESCRIPTOR._serialized_options = b'Z:github.com/lava-actions/lava-actions/sdk/internal/actionpb'
   _EXECUTEREQUEST_CONFIGENTRY._options = None
   _EXECUTEREQUEST_CONFIGENTRY._serialized_options = b'8\001'
   _DESCRIBEREQUEST._serialized_start=42
@@ -30,29 +30,29 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _DESCRIBERESPONSE._serialized_start=62
   _DESCRIBERESPONSE._serialized_end=259
   _FIELD._serialized_start=261
-  _FIELD._serialized_end=343
-  _EXECUTEREQUEST._serialized_start=346
-  _EXECUTEREQUEST._serialized_end=686
-  _EXECUTEREQUEST_CONFIGENTRY._serialized_start=641
-  _EXECUTEREQUEST_CONFIGENTRY._serialized_end=686
-  _VALIDATERESPONSE._serialized_start=688
-  _VALIDATERESPONSE._serialized_end=721
-  _EXECUTERESPONSE._serialized_start=724
-  _EXECUTERESPONSE._serialized_end=872
-  _EFFECT._serialized_start=874
-  _EFFECT._serialized_end=955
-  _LOGRECORD._serialized_start=957
-  _LOGRECORD._serialized_end=1062
-  _ATTR._serialized_start=1064
-  _ATTR._serialized_end=1121
-  _VALUE._serialized_start=1124
-  _VALUE._serialized_end=1331
-  _LIST._serialized_start=1333
-  _LIST._serialized_end=1377
-  _MAP._serialized_start=1379
-  _MAP._serialized_end=1424
-  _ENTRY._serialized_start=1426
-  _ENTRY._serialized_end=1484
-  _ACTION._serialized_start=1487
-  _ACTION._serialized_end=1728
+  _FIELD._serialized_end=379
+  _EXECUTEREQUEST._serialized_start=382
+  _EXECUTEREQUEST._serialized_end=722
+  _EXECUTEREQUEST_CONFIGENTRY._serialized_start=677
+  _EXECUTEREQUEST_CONFIGENTRY._serialized_end=722
+  _VALIDATERESPONSE._serialized_start=724
+  _VALIDATERESPONSE._serialized_end=757
+  _EXECUTERESPONSE._serialized_start=760
+  _EXECUTERESPONSE._serialized_end=925
+  _EFFECT._serialized_start=927
+  _EFFECT._serialized_end=1008
+  _LOGRECORD._serialized_start=1010
+  _LOGRECORD._serialized_end=1115
+  _ATTR._serialized_start=1117
+  _ATTR._serialized_end=1174
+  _VALUE._serialized_start=1177
+  _VALUE._serialized_end=1384
+  _LIST._serialized_start=1386
+  _LIST._serialized_end=1430
+  _MAP._serialized_start=1432
+  _MAP._serialized_end=1477
+  _ENTRY._serialized_start=1479
+  _ENTRY._serialized_end=1537
+  _ACTION._serialized_start=1540
+  _ACTION._serialized_end=1781
 # @@protoc_insertion_point(module_scope)

@@ -1,35 +1,13 @@
-// Package wire holds what the host and the SDK share on the wire: the
-// go-plugin handshake and the conversion between the value model and its
-// protobuf form. Neither plugin authors nor workers import it.
-package wire
+package convert
 
 import (
 	"fmt"
 	"math"
 	"time"
 
-	"github.com/hashicorp/go-plugin"
-	"github.com/lava-actions/lava-actions/internal/actionpb"
+	"github.com/lava-actions/lava-actions/sdk/internal/actionpb"
 	"github.com/lava-actions/lava-actions/sdk/value"
 )
-
-// ProtocolVersion is the application protocol version of lava.action.v1.
-const ProtocolVersion = 1
-
-// PluginName is the single plugin name each executable serves.
-const PluginName = "action"
-
-// Handshake is the go-plugin handshake. The cookie keeps a plugin from
-// running when started by hand; it is not a security feature. Never change
-// the cookie.
-var Handshake = plugin.HandshakeConfig{
-	ProtocolVersion:  ProtocolVersion,
-	MagicCookieKey:   "LAVA_ACTION_PLUGIN",
-	MagicCookieValue: "6f1c2b0e-lava-action-host",
-}
-
-// MaxMessageBytes bounds a gRPC message in either direction.
-const MaxMessageBytes = 64 << 20
 
 // MapToProto converts an ordered map; nil gives an empty map.
 func MapToProto(m *value.Map) *actionpb.Map {

@@ -1,10 +1,10 @@
-package sdk_test
+package units_test
 
 import (
 	"math"
 	"testing"
 
-	"github.com/lava-actions/lava-actions/sdk"
+	"github.com/lava-actions/lava-actions/sdk/units"
 	"github.com/lava-actions/lava-actions/sdk/value"
 )
 
@@ -24,7 +24,7 @@ func TestParseDuration(t *testing.T) {
 		{true, 0, "Invalid duration type: <class 'bool'>"},
 	}
 	for _, tc := range cases {
-		got, err := sdk.ParseDuration(tc.in)
+		got, err := units.ParseDuration(tc.in)
 		if tc.err != "" {
 			if err == nil || err.Error() != tc.err {
 				t.Errorf("ParseDuration(%#v) error = %v, want %q", tc.in, err, tc.err)
@@ -40,12 +40,12 @@ func TestParseDuration(t *testing.T) {
 func TestParseSize(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]int64{"2M": 2_000_000, "5MB": 5_000_000, "1KiB": 1024, "100": 100, "1.5K": 1500} {
-		if got, err := sdk.ParseSize(in); err != nil || got != want {
+		if got, err := units.ParseSize(in); err != nil || got != want {
 			t.Errorf("ParseSize(%q) = %d, %v; want %d", in, got, err, want)
 		}
 	}
 	for _, bad := range []string{"2X", "", "M", "-1"} {
-		if _, err := sdk.ParseSize(bad); err == nil {
+		if _, err := units.ParseSize(bad); err == nil {
 			t.Errorf("ParseSize(%q): no error", bad)
 		}
 	}
