@@ -16,8 +16,9 @@ help: ## list the targets
 
 build: cli plugins ## the CLI (bin/lava-actions) and the plugins (bin/plugins)
 
-cli: ## build bin/lava-actions
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/lava-actions ./cmd/lava-actions
+cli: ## build bin/lava-actions (lean: no AWS SDK) and bin/lava-actions-full (state commands, --import-state)
+	CGO_ENABLED=0 $(GO) build -trimpath -tags lava_lean -ldflags '$(LDFLAGS)' -o $(BIN)/lava-actions ./cmd/lava-actions
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/lava-actions-full ./cmd/lava-actions
 
 plugins: ## build bin/plugins/lava-action-<type> and bin/plugins/SHA256SUMS
 	@mkdir -p $(BIN)/plugins

@@ -22,7 +22,6 @@ import (
 
 	"github.com/lava-actions/lava-actions/host"
 	"github.com/lava-actions/lava-actions/internal/version"
-	"github.com/lava-actions/lava-actions/state"
 	"github.com/spf13/cobra"
 )
 
@@ -86,7 +85,7 @@ func safely(stderr io.Writer, f func() int) (code int) {
 // execute builds the command tree, runs it and maps its error to an exit
 // code, printing the error on stderr.
 func execute(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	env := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	env := &env{stdin: stdin, stdout: stdout, stderr: stderr, args: args}
 	root := newRoot(env)
 	root.SetArgs(args)
 	root.SetIn(stdin)
@@ -114,6 +113,8 @@ func execute(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	// args are the command's arguments, for delegateAWS.
+	args []string
 
 	pluginDirs  []string
 	logLevel    string
@@ -221,7 +222,7 @@ Host and plugin logs (including the log action's records) go to stderr.
 			if e.logFormat != "text" && e.logFormat != "json" {
 				return badInput(fmt.Errorf("unknown log format %q: want text or json", e.logFormat))
 			}
-			return nil
+			return delegateAWS(cmd, e)
 		},
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return badInput(err) })
@@ -259,11 +260,11 @@ func (e *env) logger() *slog.Logger {
 func (e *env) newHost(actionTimeout time.Duration) (*host.Host, error) {
 	cfg := host.Config{Logger: e.logger(), ActionTimeout: actionTimeout, Verify: e.verify, DeadLetterDir: e.deadLetter}
 	if e.importState {
-		awsCfg, err := awsConfig(context.Background())
+		imp, err := stateImporter(context.Background())
 		if err != nil {
 			return nil, failed(err)
 		}
-		cfg.ImportState = state.NewFromConfig(awsCfg).Import
+		cfg.ImportState = imp
 	}
 	if len(e.pluginDirs) > 0 {
 		cfg.PluginPath = e.pluginDirs
