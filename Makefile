@@ -62,7 +62,7 @@ lint: ## gofmt, go vet and staticcheck on both modules (root and sdk/)
 	cd sdk && $(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
 bench: ## run the benchmarks and print one table
-	$(GO) run ./internal/benchtable
+	$(GO) run ./tests/benchtable
 
 demo: build ## run a sample job's actions against a local AWS endpoint
 	$(GO) run ./cmd/lava-demo -plugins $(BIN)/plugins

@@ -10,7 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/lava-actions/lava-actions/internal/faultproxy"
+	"github.com/lava-actions/lava-actions/tests/faultproxy"
 	"github.com/lava-actions/lava-actions/plugins/internal/awstest"
 	"github.com/lava-actions/lava-actions/sdk"
 )

@@ -22,8 +22,8 @@ import (
 // the -benchtime they need (a fresh CLI process of the eight-action list
 // costs a few hundred milliseconds: 30 of them are enough for a p50).
 var suites = []struct{ pkg, bench, benchtime string }{
-	{"./internal/bench", "^Benchmark([^C]|C[^L])", "300x"},
-	{"./internal/bench", "^BenchmarkCLI", "30x"},
+	{"./tests/bench", "^Benchmark([^C]|C[^L])", "300x"},
+	{"./tests/bench", "^BenchmarkCLI", "30x"},
 	{"github.com/lava-actions/lava-actions/sdk/render", ".", "1s"}, // the sdk module, through the replace
 	{"./internal/serve", ".", "500x"},
 	{"./plugins/sqs/sqsaction", ".", "300x"},
