@@ -16,8 +16,9 @@ help: ## list the targets
 
 build: cli plugins ## the CLI (bin/lava-actions) and the plugins (bin/plugins)
 
-cli: ## build bin/lava-actions
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/lava-actions ./cmd/lava-actions
+cli: ## build bin/lava-actions (lean: no AWS SDK) and bin/lava-actions-full (state commands, --import-state)
+	CGO_ENABLED=0 $(GO) build -trimpath -tags lava_lean -ldflags '$(LDFLAGS)' -o $(BIN)/lava-actions ./cmd/lava-actions
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/lava-actions-full ./cmd/lava-actions
 
 plugins: ## build bin/plugins/lava-action-<type> and bin/plugins/SHA256SUMS
 	@mkdir -p $(BIN)/plugins
@@ -61,7 +62,7 @@ lint: ## gofmt, go vet and staticcheck on both modules (root and sdk/)
 	cd sdk && $(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
 bench: ## run the benchmarks and print one table
-	$(GO) run ./internal/benchtable
+	$(GO) run ./tests/benchtable
 
 demo: build ## run a sample job's actions against a local AWS endpoint
 	$(GO) run ./cmd/lava-demo -plugins $(BIN)/plugins

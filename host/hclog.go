@@ -5,6 +5,8 @@ import (
 	"io"
 	"log"
 	"log/slog"
+	"slices"
+	"strings"
 
 	"github.com/hashicorp/go-hclog"
 )
@@ -54,7 +56,35 @@ func (h *slogHCLog) Log(level hclog.Level, msg string, args ...any) {
 	if h.name != "" {
 		attrs = append(attrs, "logger", h.name)
 	}
-	h.l.Log(context.Background(), lv, msg, append(attrs, args...)...)
+	h.l.Log(context.Background(), lv, msg, append(attrs, sortedPairs(args)...)...)
+}
+
+// sortedPairs returns key-value args ordered by key. go-plugin passes the
+// attributes of a plugin's stderr JSON line in map order, which varies
+// from run to run; sorted, a record's attributes always read the same.
+// Args that are not all string-keyed pairs are returned as they are.
+func sortedPairs(args []any) []any {
+	if len(args) < 4 || len(args)%2 != 0 {
+		return args
+	}
+	type pair struct {
+		k string
+		v any
+	}
+	pairs := make([]pair, 0, len(args)/2)
+	for i := 0; i < len(args); i += 2 {
+		k, ok := args[i].(string)
+		if !ok {
+			return args
+		}
+		pairs = append(pairs, pair{k, args[i+1]})
+	}
+	slices.SortStableFunc(pairs, func(a, b pair) int { return strings.Compare(a.k, b.k) })
+	out := make([]any, 0, len(args))
+	for _, p := range pairs {
+		out = append(out, p.k, p.v)
+	}
+	return out
 }
 
 func (h *slogHCLog) Trace(msg string, args ...any) { h.Log(hclog.Trace, msg, args...) }

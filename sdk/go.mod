@@ -1,9 +1,10 @@
 module github.com/lava-actions/lava-actions/sdk
 
-go 1.24.4
+go 1.25
 
 require (
 	github.com/cockroachdb/apd/v3 v3.2.3
+	github.com/dlclark/regexp2/v2 v2.13.0
 	github.com/google/go-cmp v0.7.0
 	github.com/hashicorp/go-hclog v1.6.3
 	github.com/hashicorp/go-plugin v1.8.0

@@ -65,6 +65,9 @@ type LogRecord struct {
 	Level   slog.Level
 	Message string
 	Attrs   map[string]any
+	// Keys lists Attrs' keys in the order the action logged them (the
+	// logger's own attributes first); records are sent in this order.
+	Keys []string
 }
 
 // recorder is a slog handler that keeps records for the response.
@@ -87,6 +90,9 @@ func (r *recorder) Handle(_ context.Context, rec slog.Record) error {
 		key := a.Key
 		if r.group != "" {
 			key = r.group + "." + key
+		}
+		if _, seen := lr.Attrs[key]; !seen {
+			lr.Keys = append(lr.Keys, key)
 		}
 		lr.Attrs[key] = attrValue(a.Value)
 		return true

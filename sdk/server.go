@@ -181,7 +181,11 @@ func EncodeDetail(d any) string {
 
 func logToProtocol(r LogRecord) protocol.LogRecord {
 	lr := protocol.LogRecord{Time: r.Time, Level: r.Level.String(), Message: r.Message}
-	for _, k := range slices.Sorted(maps.Keys(r.Attrs)) {
+	keys := r.Keys
+	if len(keys) != len(r.Attrs) { // a record built by hand: sorted keys
+		keys = slices.Sorted(maps.Keys(r.Attrs))
+	}
+	for _, k := range keys {
 		lr.Attrs = append(lr.Attrs, protocol.Attr{Key: k, Value: r.Attrs[k]})
 	}
 	return lr

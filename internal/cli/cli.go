@@ -22,7 +22,6 @@ import (
 
 	"github.com/lava-actions/lava-actions/host"
 	"github.com/lava-actions/lava-actions/internal/version"
-	"github.com/lava-actions/lava-actions/state"
 	"github.com/spf13/cobra"
 )
 
@@ -99,7 +98,7 @@ func safely(stderr io.Writer, f func() int) (code int) {
 // code, printing the error on stderr.
 func execute(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	out := &countingWriter{w: stdout}
-	env := &env{stdin: stdin, stdout: out, stderr: stderr}
+	env := &env{stdin: stdin, stdout: out, stderr: stderr, args: args}
 	root := newRoot(env)
 	root.SetArgs(args)
 	root.SetIn(stdin)
@@ -168,6 +167,8 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	// args are the command's arguments, for delegateAWS.
+	args []string
 
 	pluginDirs  []string
 	logLevel    string
@@ -286,7 +287,7 @@ Host and plugin logs (including the log action's records) go to stderr.
 			if e.logFormat != "text" && e.logFormat != "json" {
 				return badInput(fmt.Errorf("unknown log format %q: want text or json", e.logFormat))
 			}
-			return nil
+			return delegateAWS(cmd, e)
 		},
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return badInput(err) })
@@ -326,11 +327,11 @@ func (e *env) newHost(actionTimeout time.Duration) (*host.Host, error) {
 	cfg := host.Config{Logger: e.logger(), ActionTimeout: actionTimeout, Verify: e.verify, DeadLetterDir: e.deadLetter,
 		InsecurePluginPath: e.insecure}
 	if e.importState {
-		awsCfg, err := awsConfig(context.Background())
+		imp, err := stateImporter(context.Background())
 		if err != nil {
 			return nil, failed(err)
 		}
-		cfg.ImportState = state.NewFromConfig(awsCfg).Import
+		cfg.ImportState = imp
 	}
 	if len(e.pluginDirs) > 0 {
 		cfg.PluginPath = e.pluginDirs

@@ -1,3 +1,5 @@
+//go:build !lava_lean
+
 package cli
 
 import (
@@ -30,6 +32,20 @@ func awsConfig(ctx context.Context) (aws.Config, error) {
 	}
 	return cfg, nil
 }
+
+// stateImporter returns the host's ImportState function: state.Store.Import
+// over the default AWS configuration.
+func stateImporter(ctx context.Context) (func(ctx context.Context, realm string, job *value.Map) error, error) {
+	cfg, err := awsConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return state.NewFromConfig(cfg).Import, nil
+}
+
+// delegateAWS does nothing in a full build: the state commands and
+// --import-state run in this process.
+func delegateAWS(*cobra.Command, *env) error { return nil }
 
 func newStateCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{

@@ -68,6 +68,19 @@ type World struct {
 	closers    []func()
 }
 
+// Endpoint returns the local AWS endpoint's URL.
+func (wd *World) Endpoint() string { return wd.env.kumoURL }
+
+// PluginEnv returns the environment a plugin needs to use the local AWS
+// endpoint at url (or a proxy in front of it): endpoint, region and the
+// demo's dummy credentials.
+func PluginEnv(url string) []string {
+	return []string{
+		"AWS_ENDPOINT_URL=" + url, "AWS_REGION=us-east-1",
+		"AWS_ACCESS_KEY_ID=demo", "AWS_SECRET_ACCESS_KEY=demo", "AWS_EC2_METADATA_DISABLED=true",
+	}
+}
+
 // Close stops the host and every local service.
 func (wd *World) Close() {
 	for i := len(wd.closers) - 1; i >= 0; i-- {
@@ -108,10 +121,7 @@ func Start(ctx context.Context, logw io.Writer, pluginDir string) (_ *World, err
 	}
 	wd.closers = append(wd.closers, hook.close)
 
-	pluginEnv := []string{
-		"AWS_ENDPOINT_URL=" + srv.URL, "AWS_REGION=us-east-1",
-		"AWS_ACCESS_KEY_ID=demo", "AWS_SECRET_ACCESS_KEY=demo", "AWS_EC2_METADATA_DISABLED=true",
-	}
+	pluginEnv := PluginEnv(srv.URL)
 	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("demo", "demo", ""), BaseEndpoint: aws.String(srv.URL)}
 	e := &env{
 		kumoURL: srv.URL, cfg: cfg, box: box, hook: hook, queues: map[string]string{},

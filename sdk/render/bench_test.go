@@ -119,3 +119,11 @@ func TestBenchTemplates(t *testing.T) {
 		}
 	}
 }
+
+// benchRegex exercises utils.re: a substitution with groups, findall and a
+// search with a match object, on a cached template.
+const benchRegex = `{{ utils.re.sub('(\\w+)/(\\w+)', '\\2:\\1', job.job_id) }} ` +
+	`{{ utils.re.findall('[a-z]+', 'alpha beta gamma delta epsilon') | length }} ` +
+	`{{ utils.re.search('(?P<d>\\d{4})-(\\d\\d)', 'run at 2024-03-01').group('d') }}`
+
+func BenchmarkRegexCached(b *testing.B) { benchRender(b, New(), benchRegex) }

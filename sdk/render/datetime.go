@@ -16,6 +16,7 @@ import (
 type pyDateTime struct {
 	t     time.Time // naive values are kept in time.UTC
 	naive bool
+	zone  *tzInfo // a dateutil zone (tzutc, tzoffset, tzfile, tzlocal), or nil
 }
 
 // pyDate is Python's datetime.date.
@@ -30,10 +31,14 @@ type pyTime struct {
 // pyTimedelta is Python's datetime.timedelta, in microseconds.
 type pyTimedelta struct{ us int64 }
 
-// tzInfo is Python's datetime.timezone (a fixed offset, optionally named).
+// tzInfo is Python's datetime.timezone (a fixed offset, optionally
+// named) or, when kind is set, one of dateutil.tz's zones.
 type tzInfo struct {
 	offset int // seconds east of UTC
 	label  string
+	kind   string         // "" (datetime.timezone), tzutc, tzoffset, tzlocal or tzfile
+	loc    *time.Location // tzlocal, tzfile: the zone's rules
+	file   string         // tzfile: the file name shown by repr
 }
 
 const usPerDay = int64(86400e6)
@@ -59,6 +64,9 @@ func (d pyDateTime) tz() *tzInfo {
 	if d.naive {
 		return nil
 	}
+	if d.zone != nil {
+		return d.zone
+	}
 	name, off := d.t.Zone()
 	if off == 0 {
 		return &tzInfo{}
@@ -67,6 +75,9 @@ func (d pyDateTime) tz() *tzInfo {
 }
 
 func (z *tzInfo) location() *time.Location {
+	if z.loc != nil {
+		return z.loc
+	}
 	if z.offset == 0 {
 		return time.UTC
 	}
@@ -84,6 +95,9 @@ func (z *tzInfo) name() string {
 }
 
 func (z *tzInfo) repr() string {
+	if z.kind != "" {
+		return z.dateutilRepr()
+	}
 	if z.offset == 0 && z.label == "" {
 		return "datetime.timezone.utc"
 	}
@@ -275,7 +289,7 @@ func (td pyTimedelta) getattr(name string) (any, bool) {
 			return float64(td.us) / 1e6, nil
 		}), true
 	}
-	return nil, false
+	return classAttr(timedeltaClass, name)
 }
 
 // ---- datetime attributes and methods ----
@@ -304,13 +318,21 @@ func (d pyDateTime) getattr(name string) (any, bool) {
 		return d.tz(), true
 	case "fold":
 		return int64(0), true
+	}
+	return d.method(name)
+}
+
+// method gives datetime's formatting and conversion methods.
+func (d pyDateTime) method(name string) (any, bool) {
+	t := d.t
+	switch name {
 	case "strftime":
 		return method("strftime", func(r *rt, args []any, kw *kwargs) (any, error) {
 			f, err := oneStringArg("strftime", "format", args, kw)
 			if err != nil {
 				return nil, err
 			}
-			return strftime(f, d.t, !d.naive), nil
+			return strftime(d.zoneNameFormat(f), d.t, !d.naive), nil
 		}), true
 	case "isoformat":
 		return method("isoformat", func(r *rt, args []any, kw *kwargs) (any, error) {
@@ -357,6 +379,17 @@ func (d pyDateTime) getattr(name string) (any, bool) {
 			}
 			return w, nil
 		}), true
+	}
+	return d.zoneMethod(name)
+}
+
+// zoneMethod gives datetime's zone, calendar and replace methods, then the
+// class attributes.
+func (d pyDateTime) zoneMethod(name string) (any, bool) {
+	t := d.t
+	switch name {
+	case "dst":
+		return method("dst", func(r *rt, args []any, kw *kwargs) (any, error) { return d.dst(), nil }), true
 	case "utcoffset":
 		return method("utcoffset", func(r *rt, args []any, kw *kwargs) (any, error) {
 			if d.naive {
@@ -370,7 +403,7 @@ func (d pyDateTime) getattr(name string) (any, bool) {
 			if d.naive {
 				return nil, nil
 			}
-			return d.tz().name(), nil
+			return d.tzName(), nil
 		}), true
 	case "ctime":
 		return method("ctime", func(r *rt, args []any, kw *kwargs) (any, error) {
@@ -396,7 +429,7 @@ func (d pyDateTime) getattr(name string) (any, bool) {
 			case nil:
 				return newAware(src.In(time.Local)), nil
 			case *tzInfo:
-				return pyDateTime{t: src.In(z.location())}, nil
+				return inZone(src, z), nil
 			default:
 				return nil, typeErrorf("tzinfo argument must be None or of a tzinfo subclass, not type '%s'", typeName(z))
 			}
@@ -408,10 +441,10 @@ func (d pyDateTime) getattr(name string) (any, bool) {
 			if wd == 0 {
 				wd = 7
 			}
-			return pyTuple{int64(y), int64(w), wd}, nil
+			return newNamedTuple(isoCalendarDate, int64(y), int64(w), wd), nil
 		}), true
 	}
-	return nil, false
+	return classAttr(datetimeClass, name)
 }
 
 func toOrdinal(t time.Time) int64 {
@@ -470,7 +503,11 @@ func makeDateTime(f [7]int, tz any) (pyDateTime, error) {
 	default:
 		return pyDateTime{}, typeErrorf("tzinfo argument must be None or of a tzinfo subclass, not type '%s'", typeName(tz))
 	}
-	return pyDateTime{t: time.Date(f[0], time.Month(f[1]), f[2], f[3], f[4], f[5], f[6]*1000, loc), naive: naive}, nil
+	out := pyDateTime{t: time.Date(f[0], time.Month(f[1]), f[2], f[3], f[4], f[5], f[6]*1000, loc), naive: naive}
+	if z, ok := tz.(*tzInfo); ok && z.kind != "" {
+		out.zone = z
+	}
+	return out, nil
 }
 
 func checkDate(y, m, d int) error {
@@ -530,7 +567,7 @@ func (d pyDate) getattr(name string) (any, bool) {
 			return pyDate{t: time.Date(f[0], time.Month(f[1]), f[2], 0, 0, 0, 0, time.UTC)}, nil
 		}), true
 	}
-	return nil, false
+	return classAttr(dateClass, name)
 }
 
 func (tm pyTime) getattr(name string) (any, bool) {
@@ -556,7 +593,7 @@ func (tm pyTime) getattr(name string) (any, bool) {
 			return strftime(f, time.Date(1900, 1, 1, tm.h, tm.m, tm.s, tm.us*1000, time.UTC), false), nil
 		}), true
 	}
-	return nil, false
+	return classAttr(timeClass, name)
 }
 
 // ---- strftime (glibc, C locale, with Python's %f %z %Z) ----
@@ -610,6 +647,23 @@ func pad(n int, width int, flag byte, def byte) string {
 }
 
 func strftimeSpec(spec, flag byte, t time.Time, aware bool) (string, bool) {
+	s, ok := strftimeDate(spec, flag, t, aware)
+	if !ok {
+		if s, ok = strftimeTime(spec, flag, t, aware); !ok {
+			return "", false
+		}
+	}
+	switch flag {
+	case '^':
+		s = strings.ToUpper(s)
+	case '#':
+		s = swapCase(s)
+	}
+	return s, true
+}
+
+// strftimeDate formats the date directives (%a %b %d %Y %U …).
+func strftimeDate(spec, flag byte, t time.Time, aware bool) (string, bool) {
 	var s string
 	switch spec {
 	case 'a':
@@ -632,14 +686,47 @@ func strftimeSpec(spec, flag byte, t time.Time, aware bool) (string, bool) {
 		s = pad(t.Day(), 2, flag, ' ')
 	case 'F':
 		s = strftime("%Y-%m-%d", t, aware)
-	case 'f':
-		s = fmt.Sprintf("%06d", t.Nanosecond()/1000)
 	case 'G':
 		y, _ := t.ISOWeek()
 		s = pad(y, 4, flag, '0')
 	case 'g':
 		y, _ := t.ISOWeek()
 		s = pad(y%100, 2, flag, '0')
+	case 'j':
+		s = pad(t.YearDay(), 3, flag, '0')
+	case 'm':
+		s = pad(int(t.Month()), 2, flag, '0')
+	case 'u':
+		w := int(t.Weekday())
+		if w == 0 {
+			w = 7
+		}
+		s = strconv.Itoa(w)
+	case 'w':
+		s = strconv.Itoa(int(t.Weekday()))
+	case 'U':
+		s = pad((t.YearDay()+6-int(t.Weekday()))/7, 2, flag, '0')
+	case 'W':
+		s = pad((t.YearDay()+6-(int(t.Weekday())+6)%7)/7, 2, flag, '0')
+	case 'V':
+		_, w := t.ISOWeek()
+		s = pad(w, 2, flag, '0')
+	case 'y':
+		s = pad(t.Year()%100, 2, flag, '0')
+	case 'Y':
+		s = strconv.Itoa(t.Year()) // glibc does not pad %Y; Python on Linux prints the year as is
+	default:
+		return "", false
+	}
+	return s, true
+}
+
+// strftimeTime formats the time, zone and literal directives (%H %M %S %z %% …).
+func strftimeTime(spec, flag byte, t time.Time, aware bool) (string, bool) {
+	var s string
+	switch spec {
+	case 'f':
+		s = fmt.Sprintf("%06d", t.Nanosecond()/1000)
 	case 'H':
 		s = pad(t.Hour(), 2, flag, '0')
 	case 'k':
@@ -654,10 +741,6 @@ func strftimeSpec(spec, flag byte, t time.Time, aware bool) (string, bool) {
 			def = ' '
 		}
 		s = pad(h, 2, flag, def)
-	case 'j':
-		s = pad(t.YearDay(), 3, flag, '0')
-	case 'm':
-		s = pad(int(t.Month()), 2, flag, '0')
 	case 'M':
 		s = pad(t.Minute(), 2, flag, '0')
 	case 'n':
@@ -688,25 +771,6 @@ func strftimeSpec(spec, flag byte, t time.Time, aware bool) (string, bool) {
 		s = strconv.FormatInt(tt.Unix(), 10)
 	case 'S':
 		s = pad(t.Second(), 2, flag, '0')
-	case 'u':
-		w := int(t.Weekday())
-		if w == 0 {
-			w = 7
-		}
-		s = strconv.Itoa(w)
-	case 'w':
-		s = strconv.Itoa(int(t.Weekday()))
-	case 'U':
-		s = pad((t.YearDay()+6-int(t.Weekday()))/7, 2, flag, '0')
-	case 'W':
-		s = pad((t.YearDay()+6-(int(t.Weekday())+6)%7)/7, 2, flag, '0')
-	case 'V':
-		_, w := t.ISOWeek()
-		s = pad(w, 2, flag, '0')
-	case 'y':
-		s = pad(t.Year()%100, 2, flag, '0')
-	case 'Y':
-		s = strconv.Itoa(t.Year()) // glibc does not pad %Y; Python on Linux prints the year as is
 	case 'z':
 		if aware {
 			_, off := t.Zone()
@@ -721,12 +785,6 @@ func strftimeSpec(spec, flag byte, t time.Time, aware bool) (string, bool) {
 		s = "%"
 	default:
 		return "", false
-	}
-	switch flag {
-	case '^':
-		s = strings.ToUpper(s)
-	case '#':
-		s = swapCase(s)
 	}
 	return s, true
 }
@@ -748,181 +806,209 @@ func swapCase(s string) string {
 
 // ---- strptime (Python's _strptime subset) ----
 
+// strptimeState is one datetime.strptime(s, f) parse.
+type strptimeState struct {
+	s, f                                    string
+	i                                       int // position in s
+	year, month, day, hour, minute, sec, us int
+	pm, yday                                int // -1 when not given
+	hour12, tzSet                           bool
+	tzOff                                   int
+}
+
 func strptime(s, f string) (pyDateTime, error) {
-	fail := func() (pyDateTime, error) {
-		return pyDateTime{}, valueErrorf("time data %s does not match format %s", value.QuoteString(s), value.QuoteString(f))
-	}
-	year, month, day, hour, minute, sec, us := 1900, 1, 1, 0, 0, 0, 0
-	pm := -1
-	hour12 := false
-	tzSet := false
-	tzOff := 0
-	yday := -1
-	i := 0
-	num := func(maxLen int) (int, bool) {
-		j := i
-		for j < len(s) && j-i < maxLen && s[j] >= '0' && s[j] <= '9' {
-			j++
-		}
-		if j == i {
-			return 0, false
-		}
-		n, _ := strconv.Atoi(s[i:j])
-		i = j
-		return n, true
-	}
-	name := func(names []string, short bool) (int, bool) {
-		for k, n := range names {
-			cand := n
-			if short {
-				cand = n[:3]
-			}
-			if len(s)-i >= len(cand) && strings.EqualFold(s[i:i+len(cand)], cand) {
-				i += len(cand)
-				return k, true
-			}
-		}
-		return 0, false
-	}
+	p := &strptimeState{s: s, f: f, year: 1900, month: 1, day: 1, pm: -1, yday: -1}
 	for k := 0; k < len(f); k++ {
 		c := f[k]
 		if c == ' ' || c == '\t' || c == '\n' {
-			for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n') {
-				i++
+			for p.i < len(s) && (s[p.i] == ' ' || s[p.i] == '\t' || s[p.i] == '\n') {
+				p.i++
 			}
 			continue
 		}
 		if c != '%' || k+1 >= len(f) {
-			if i >= len(s) || s[i] != c {
-				return fail()
+			if p.i >= len(s) || s[p.i] != c {
+				return p.fail()
 			}
-			i++
+			p.i++
 			continue
 		}
 		k++
-		var ok bool
-		switch f[k] {
-		case 'Y':
-			year, ok = num(4)
-		case 'y':
-			var y int
-			if y, ok = num(2); ok {
-				if y < 69 {
-					year = 2000 + y
-				} else {
-					year = 1900 + y
-				}
-			}
-		case 'm':
-			month, ok = num(2)
-		case 'd':
-			day, ok = num(2)
-		case 'H':
-			hour, ok = num(2)
-		case 'I':
-			hour, ok = num(2)
-			hour12 = true
-		case 'M':
-			minute, ok = num(2)
-		case 'S':
-			sec, ok = num(2)
-		case 'j':
-			yday, ok = num(3)
-		case 'f':
-			start := i
-			var n int
-			if n, ok = num(6); ok {
-				for d := i - start; d < 6; d++ {
-					n *= 10
-				}
-				us = n
-			}
-		case 'b', 'h':
-			var m int
-			if m, ok = name(monthNames, true); ok {
-				month = m + 1
-			}
-		case 'B':
-			var m int
-			if m, ok = name(monthNames, false); ok {
-				month = m + 1
-			}
-		case 'a':
-			_, ok = name(weekdayNames, true)
-		case 'A':
-			_, ok = name(weekdayNames, false)
-		case 'p':
-			if len(s)-i >= 2 {
-				switch strings.ToUpper(s[i : i+2]) {
-				case "AM":
-					pm, ok = 0, true
-				case "PM":
-					pm, ok = 1, true
-				}
-				if ok {
-					i += 2
-				}
-			}
-		case 'z':
-			if i < len(s) && s[i] == 'Z' {
-				i++
-				tzSet, ok = true, true
-				break
-			}
-			if i < len(s) && (s[i] == '+' || s[i] == '-') {
-				sign := 1
-				if s[i] == '-' {
-					sign = -1
-				}
-				i++
-				h, ok1 := num(2)
-				if ok1 && i < len(s) && s[i] == ':' {
-					i++
-				}
-				m, ok2 := num(2)
-				if ok1 && ok2 {
-					tzOff = sign * (h*3600 + m*60)
-					tzSet, ok = true, true
-				}
-			}
-		case 'Z':
-			for _, z := range []string{"UTC", "GMT"} {
-				if strings.HasPrefix(strings.ToUpper(s[i:]), z) {
-					i += 3
-					ok = true
-					break
-				}
-			}
-		case '%':
-			if i < len(s) && s[i] == '%' {
-				i++
-				ok = true
-			}
-		default:
-			return pyDateTime{}, valueErrorf("'%c' is a bad directive in format '%s'", f[k], f)
+		ok, err := p.directive(f[k])
+		if err != nil {
+			return pyDateTime{}, err
 		}
 		if !ok {
-			return fail()
+			return p.fail()
 		}
 	}
-	if i < len(s) {
-		return pyDateTime{}, valueErrorf("unconverted data remains: %s", s[i:])
+	return p.finish()
+}
+
+func (p *strptimeState) fail() (pyDateTime, error) {
+	return pyDateTime{}, valueErrorf("time data %s does not match format %s", value.QuoteString(p.s), value.QuoteString(p.f))
+}
+
+// num reads up to maxLen digits.
+func (p *strptimeState) num(maxLen int) (int, bool) {
+	j := p.i
+	for j < len(p.s) && j-p.i < maxLen && p.s[j] >= '0' && p.s[j] <= '9' {
+		j++
 	}
-	if hour12 && pm >= 0 {
-		hour %= 12
-		if pm == 1 {
-			hour += 12
+	if j == p.i {
+		return 0, false
+	}
+	n, _ := strconv.Atoi(p.s[p.i:j])
+	p.i = j
+	return n, true
+}
+
+// name reads one of names (or its three-letter form), any case.
+func (p *strptimeState) name(names []string, short bool) (int, bool) {
+	for k, n := range names {
+		cand := n
+		if short {
+			cand = n[:3]
+		}
+		if len(p.s)-p.i >= len(cand) && strings.EqualFold(p.s[p.i:p.i+len(cand)], cand) {
+			p.i += len(cand)
+			return k, true
 		}
 	}
-	if yday > 0 {
-		t := time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, yday-1)
-		month, day = int(t.Month()), t.Day()
+	return 0, false
+}
+
+// directive reads the field of one %-directive.
+func (p *strptimeState) directive(d byte) (bool, error) {
+	var ok bool
+	switch d {
+	case 'Y':
+		p.year, ok = p.num(4)
+	case 'y':
+		var y int
+		if y, ok = p.num(2); ok {
+			p.year = 1900 + y
+			if y < 69 {
+				p.year = 2000 + y
+			}
+		}
+	case 'm':
+		p.month, ok = p.num(2)
+	case 'd':
+		p.day, ok = p.num(2)
+	case 'H':
+		p.hour, ok = p.num(2)
+	case 'I':
+		p.hour, ok = p.num(2)
+		p.hour12 = true
+	case 'M':
+		p.minute, ok = p.num(2)
+	case 'S':
+		p.sec, ok = p.num(2)
+	case 'j':
+		p.yday, ok = p.num(3)
+	case 'f':
+		start := p.i
+		var n int
+		if n, ok = p.num(6); ok {
+			for k := p.i - start; k < 6; k++ {
+				n *= 10
+			}
+			p.us = n
+		}
+	case 'b', 'h', 'B':
+		var m int
+		if m, ok = p.name(monthNames, d != 'B'); ok {
+			p.month = m + 1
+		}
+	case 'a', 'A':
+		_, ok = p.name(weekdayNames, d == 'a')
+	case 'p':
+		ok = p.ampm()
+	case 'z':
+		ok = p.zone()
+	case 'Z':
+		for _, z := range []string{"UTC", "GMT"} {
+			if strings.HasPrefix(strings.ToUpper(p.s[p.i:]), z) {
+				p.i += 3
+				ok = true
+				break
+			}
+		}
+	case '%':
+		if p.i < len(p.s) && p.s[p.i] == '%' {
+			p.i++
+			ok = true
+		}
+	default:
+		return false, valueErrorf("'%c' is a bad directive in format '%s'", d, p.f)
+	}
+	return ok, nil
+}
+
+func (p *strptimeState) ampm() bool {
+	if len(p.s)-p.i < 2 {
+		return false
+	}
+	switch strings.ToUpper(p.s[p.i : p.i+2]) {
+	case "AM":
+		p.pm = 0
+	case "PM":
+		p.pm = 1
+	default:
+		return false
+	}
+	p.i += 2
+	return true
+}
+
+// zone reads %z: Z, or ±HHMM / ±HH:MM.
+func (p *strptimeState) zone() bool {
+	if p.i < len(p.s) && p.s[p.i] == 'Z' {
+		p.i++
+		p.tzSet = true
+		return true
+	}
+	if p.i >= len(p.s) || (p.s[p.i] != '+' && p.s[p.i] != '-') {
+		return false
+	}
+	sign := 1
+	if p.s[p.i] == '-' {
+		sign = -1
+	}
+	p.i++
+	h, ok1 := p.num(2)
+	if ok1 && p.i < len(p.s) && p.s[p.i] == ':' {
+		p.i++
+	}
+	m, ok2 := p.num(2)
+	if !ok1 || !ok2 {
+		return false
+	}
+	p.tzOff = sign * (h*3600 + m*60)
+	p.tzSet = true
+	return true
+}
+
+func (p *strptimeState) finish() (pyDateTime, error) {
+	if p.i < len(p.s) {
+		return pyDateTime{}, valueErrorf("unconverted data remains: %s", p.s[p.i:])
+	}
+	if p.hour12 && p.pm >= 0 {
+		p.hour %= 12
+		if p.pm == 1 {
+			p.hour += 12
+		}
+	}
+	if p.yday > 0 {
+		t := time.Date(p.year, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, p.yday-1)
+		p.month, p.day = int(t.Month()), t.Day()
 	}
 	var tz any
-	if tzSet {
-		tz = &tzInfo{offset: tzOff}
+	if p.tzSet {
+		tz = &tzInfo{offset: p.tzOff}
 	}
-	return makeDateTime([7]int{year, month, day, hour, minute, sec, us}, tz)
+	return makeDateTime([7]int{p.year, p.month, p.day, p.hour, p.minute, p.sec, p.us}, tz)
 }
 
 // ---- datetime arithmetic ----
@@ -944,10 +1030,13 @@ func dateAdd(v any, td pyTimedelta, sign int64) (any, error) {
 	switch t := v.(type) {
 	case pyDateTime:
 		nt := t.t.Add(time.Duration(sign*td.us) * time.Microsecond)
+		if t.zone != nil && t.zone.loc != nil {
+			nt = wallAdd(t.t, time.Duration(sign*td.us)*time.Microsecond)
+		}
 		if nt.Year() < 1 || nt.Year() > 9999 {
 			return nil, newErr(classOverflow, "date value out of range")
 		}
-		return pyDateTime{t: nt, naive: t.naive}, nil
+		return pyDateTime{t: nt, naive: t.naive, zone: t.zone}, nil
 	case pyDate:
 		days, _ := floorDivMod(td.us, usPerDay)
 		nt := t.t.AddDate(0, 0, int(sign*days))

@@ -749,6 +749,8 @@ func unaryNeg(v any) (any, error) {
 		return decNeg(t), nil
 	case *undefinedValue:
 		return nil, t.err()
+	case interface{ neg() (any, error) }:
+		return t.neg()
 	}
 	return nil, typeErrorf("bad operand type for unary -: '%s'", typeName(v))
 }

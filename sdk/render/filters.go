@@ -1454,9 +1454,9 @@ func fTojson(r *rt, v any, args []any, kw *kwargs) (any, error) {
 			return nil, err
 		}
 	}
-	var b strings.Builder
-	if err := jsonEncode(&b, v, indent, 0, true); err != nil {
+	out, err := jsonEncode(v, indent, true)
+	if err != nil {
 		return nil, err
 	}
-	return markup(b.String()), nil
+	return markup(out), nil
 }

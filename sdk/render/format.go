@@ -11,146 +11,183 @@ import (
 )
 
 // pyPercent is Python's str % args.
+// percentState is one printf-style str % args formatting.
+type percentState struct {
+	format      string
+	i           int
+	pos         []any
+	next        int
+	mapping     *pyDict
+	usedMapping bool
+}
+
+// pyPercent is Python's format % args.
 func pyPercent(format string, args any) (any, error) {
-	var pos []any
-	var mapping *pyDict
+	p := &percentState{format: format}
 	switch a := args.(type) {
 	case pyTuple:
-		pos = a
+		p.pos = a
 	case *pyDict:
-		mapping = a
-		pos = []any{a}
+		p.mapping = a
+		p.pos = []any{a}
 	default:
-		pos = []any{a}
+		p.pos = []any{a}
 	}
-	next := 0
-	take := func() (any, error) {
-		if next >= len(pos) {
-			return nil, typeErrorf("not enough arguments for format string")
-		}
-		v := pos[next]
-		next++
-		return v, nil
-	}
-	usedMapping := false
 	var b strings.Builder
-	for i := 0; i < len(format); i++ {
-		c := format[i]
+	for ; p.i < len(format); p.i++ {
+		c := format[p.i]
 		if c != '%' {
 			b.WriteByte(c)
 			continue
 		}
-		i++
-		if i >= len(format) {
+		p.i++
+		if p.i >= len(format) {
 			return nil, valueErrorf("incomplete format")
 		}
-		var arg any
-		haveArg := false
-		if format[i] == '(' {
-			if mapping == nil {
-				return nil, typeErrorf("format requires a mapping")
-			}
-			depth, j := 1, i+1
-			for ; j < len(format) && depth > 0; j++ {
-				switch format[j] {
-				case '(':
-					depth++
-				case ')':
-					depth--
-				}
-			}
-			if depth > 0 {
-				return nil, valueErrorf("incomplete format key")
-			}
-			key := format[i+1 : j-1]
-			v, ok := mapping.get(key)
-			if !ok {
-				return nil, newErr(classKey, "'"+key+"'")
-			}
-			arg, haveArg, usedMapping = v, true, true
-			i = j
-		}
-		// flags
-		var flags string
-		for i < len(format) && strings.IndexByte("-+ #0", format[i]) >= 0 {
-			flags += string(format[i])
-			i++
-		}
-		width := -1
-		if i < len(format) && format[i] == '*' {
-			w, err := take()
-			if err != nil {
-				return nil, err
-			}
-			wi, ok := w.(int64)
-			if !ok {
-				return nil, typeErrorf("* wants int")
-			}
-			width = int(wi)
-			if width < 0 {
-				flags += "-"
-				width = -width
-			}
-			i++
-		} else {
-			start := i
-			for i < len(format) && format[i] >= '0' && format[i] <= '9' {
-				i++
-			}
-			if i > start {
-				width, _ = strconv.Atoi(format[start:i])
-			}
-		}
-		prec := -1
-		if i < len(format) && format[i] == '.' {
-			i++
-			if i < len(format) && format[i] == '*' {
-				p, err := take()
-				if err != nil {
-					return nil, err
-				}
-				pi, ok := p.(int64)
-				if !ok {
-					return nil, typeErrorf("* wants int")
-				}
-				prec = int(pi)
-				i++
-			} else {
-				start := i
-				for i < len(format) && format[i] >= '0' && format[i] <= '9' {
-					i++
-				}
-				prec, _ = strconv.Atoi(format[start:i])
-			}
-		}
-		for i < len(format) && strings.IndexByte("hlL", format[i]) >= 0 {
-			i++
-		}
-		if i >= len(format) {
-			return nil, valueErrorf("incomplete format")
-		}
-		conv := format[i]
-		if conv == '%' {
-			b.WriteByte('%')
-			continue
-		}
-		if !haveArg {
-			v, err := take()
-			if err != nil {
-				return nil, err
-			}
-			arg = v
-		}
-		s, err := formatOne(conv, flags, width, prec, arg, i)
-		if err != nil {
+		if err := p.field(&b); err != nil {
 			return nil, err
 		}
-		b.WriteString(s)
 	}
-	if next < len(pos) && !usedMapping && mapping == nil {
+	if p.next < len(p.pos) && !p.usedMapping && p.mapping == nil {
 		return nil, typeErrorf("not all arguments converted during string formatting")
 	}
 	return b.String(), nil
+}
+
+// take is the next positional argument.
+func (p *percentState) take() (any, error) {
+	if p.next >= len(p.pos) {
+		return nil, typeErrorf("not enough arguments for format string")
+	}
+	v := p.pos[p.next]
+	p.next++
+	return v, nil
+}
+
+// field formats one conversion after its '%'.
+func (p *percentState) field(b *strings.Builder) error {
+	arg, haveArg, err := p.mappingKey()
+	if err != nil {
+		return err
+	}
+	flags, width, prec, err := p.flagsWidthPrec()
+	if err != nil {
+		return err
+	}
+	f := p.format
+	for p.i < len(f) && strings.IndexByte("hlL", f[p.i]) >= 0 {
+		p.i++
+	}
+	if p.i >= len(f) {
+		return valueErrorf("incomplete format")
+	}
+	conv := f[p.i]
+	if conv == '%' {
+		b.WriteByte('%')
+		return nil
+	}
+	if !haveArg {
+		if arg, err = p.take(); err != nil {
+			return err
+		}
+	}
+	s, err := formatOne(conv, flags, width, prec, arg, p.i)
+	if err != nil {
+		return err
+	}
+	b.WriteString(s)
+	return nil
+}
+
+// mappingKey reads a %(key) and looks it up in the mapping argument.
+func (p *percentState) mappingKey() (any, bool, error) {
+	f := p.format
+	if f[p.i] != '(' {
+		return nil, false, nil
+	}
+	if p.mapping == nil {
+		return nil, false, typeErrorf("format requires a mapping")
+	}
+	depth, j := 1, p.i+1
+	for ; j < len(f) && depth > 0; j++ {
+		switch f[j] {
+		case '(':
+			depth++
+		case ')':
+			depth--
+		}
+	}
+	if depth > 0 {
+		return nil, false, valueErrorf("incomplete format key")
+	}
+	key := f[p.i+1 : j-1]
+	v, ok := p.mapping.get(key)
+	if !ok {
+		return nil, false, newErr(classKey, "'"+key+"'")
+	}
+	p.usedMapping = true
+	p.i = j
+	return v, true, nil
+}
+
+// starArg is the int argument of a '*' width or precision.
+func (p *percentState) starArg() (int, error) {
+	v, err := p.take()
+	if err != nil {
+		return 0, err
+	}
+	n, ok := v.(int64)
+	if !ok {
+		return 0, typeErrorf("* wants int")
+	}
+	p.i++
+	return int(n), nil
+}
+
+func (p *percentState) digits() (int, bool) {
+	start := p.i
+	for p.i < len(p.format) && p.format[p.i] >= '0' && p.format[p.i] <= '9' {
+		p.i++
+	}
+	n, _ := strconv.Atoi(p.format[start:p.i])
+	return n, p.i > start
+}
+
+// flagsWidthPrec reads the flags, width and precision of a conversion.
+func (p *percentState) flagsWidthPrec() (string, int, int, error) {
+	f := p.format
+	var flags string
+	for p.i < len(f) && strings.IndexByte("-+ #0", f[p.i]) >= 0 {
+		flags += string(f[p.i])
+		p.i++
+	}
+	width := -1
+	if p.i < len(f) && f[p.i] == '*' {
+		w, err := p.starArg()
+		if err != nil {
+			return "", 0, 0, err
+		}
+		if width = w; width < 0 {
+			flags += "-"
+			width = -width
+		}
+	} else if n, ok := p.digits(); ok {
+		width = n
+	}
+	prec := -1
+	if p.i < len(f) && f[p.i] == '.' {
+		p.i++
+		if p.i < len(f) && f[p.i] == '*' {
+			n, err := p.starArg()
+			if err != nil {
+				return "", 0, 0, err
+			}
+			prec = n
+		} else {
+			prec, _ = p.digits()
+		}
+	}
+	return flags, width, prec, nil
 }
 
 func padField(s string, flags string, width int, numeric bool) string {
@@ -376,6 +413,7 @@ func cStyleG(a float64, prec int, alt bool) string {
 }
 
 // pyStrFormat is Python's str.format.
+// pyStrFormat is Python's str.format(*args, **kw).
 func pyStrFormat(r *rt, format string, args []any, kw *kwargs) (any, error) {
 	var b strings.Builder
 	auto := 0
@@ -402,115 +440,139 @@ func pyStrFormat(r *rt, format string, args []any, kw *kwargs) (any, error) {
 		if j < 0 {
 			return nil, valueErrorf("Single '{' encountered in format string")
 		}
-		field := format[i+1 : i+j]
-		i += j
-		name, spec, _ := strings.Cut(field, ":")
-		conv := ""
-		if k := strings.IndexByte(name, '!'); k >= 0 {
-			conv = name[k+1:]
-			name = name[:k]
-		}
-		// attribute / index access
-		rest := ""
-		if k := strings.IndexAny(name, ".["); k >= 0 {
-			rest = name[k:]
-			name = name[:k]
-		}
-		var v any
-		if name == "" {
-			if auto >= len(args) {
-				return nil, newErr(classIndex, fmt.Sprintf("Replacement index %d out of range for positional args tuple", auto))
-			}
-			v = args[auto]
-			auto++
-		} else if n, err := strconv.Atoi(name); err == nil {
-			if n >= len(args) {
-				return nil, newErr(classIndex, fmt.Sprintf("Replacement index %d out of range for positional args tuple", n))
-			}
-			v = args[n]
-		} else {
-			val, ok := kw.get(name)
-			if !ok {
-				return nil, newErr(classKey, "'"+name+"'")
-			}
-			v = val
-		}
-		for rest != "" {
-			if rest[0] == '.' {
-				k := strings.IndexAny(rest[1:], ".[")
-				attr := rest[1:]
-				if k >= 0 {
-					attr, rest = rest[1:k+1], rest[k+1:]
-				} else {
-					rest = ""
-				}
-				nv, err := getAttr(v, attr)
-				if err != nil {
-					return nil, err
-				}
-				v = nv
-			} else {
-				k := strings.IndexByte(rest, ']')
-				if k < 0 {
-					return nil, valueErrorf("Missing ']' in format string")
-				}
-				key := rest[1:k]
-				rest = rest[k+1:]
-				var kk any = key
-				if n, err := strconv.Atoi(key); err == nil {
-					kk = int64(n)
-				}
-				nv, err := getItem(v, kk)
-				if err != nil {
-					return nil, err
-				}
-				v = nv
-			}
-		}
-		switch conv {
-		case "r", "a":
-			v = reprAny(v)
-		case "s":
-			v = pyStr(v)
-		}
-		s, err := formatSpec(v, spec)
+		s, err := formatField(format[i+1:i+j], args, kw, &auto)
 		if err != nil {
 			return nil, err
 		}
 		b.WriteString(s)
+		i += j
 	}
 	return b.String(), nil
 }
 
-// formatSpec is Python's format(v, spec) for the common mini-language.
-func formatSpec(v any, spec string) (string, error) {
-	if spec == "" {
-		return pyStr(v), nil
+// formatField formats one {name.attr[key]!conv:spec} replacement field.
+func formatField(field string, args []any, kw *kwargs, auto *int) (string, error) {
+	name, spec, _ := strings.Cut(field, ":")
+	conv := ""
+	if k := strings.IndexByte(name, '!'); k >= 0 {
+		conv, name = name[k+1:], name[:k]
 	}
-	fill, align := " ", byte(0)
+	rest := ""
+	if k := strings.IndexAny(name, ".["); k >= 0 {
+		rest, name = name[k:], name[:k]
+	}
+	v, err := formatArg(name, args, kw, auto)
+	if err != nil {
+		return "", err
+	}
+	if v, err = formatLookup(v, rest); err != nil {
+		return "", err
+	}
+	switch conv {
+	case "r", "a":
+		v = reprAny(v)
+	case "s":
+		v = pyStr(v)
+	}
+	return formatSpec(v, spec)
+}
+
+// formatArg is the argument a field names: automatic, by index or by keyword.
+func formatArg(name string, args []any, kw *kwargs, auto *int) (any, error) {
+	if name == "" {
+		if *auto >= len(args) {
+			return nil, newErr(classIndex, fmt.Sprintf("Replacement index %d out of range for positional args tuple", *auto))
+		}
+		*auto++
+		return args[*auto-1], nil
+	}
+	if n, err := strconv.Atoi(name); err == nil {
+		if n >= len(args) {
+			return nil, newErr(classIndex, fmt.Sprintf("Replacement index %d out of range for positional args tuple", n))
+		}
+		return args[n], nil
+	}
+	v, ok := kw.get(name)
+	if !ok {
+		return nil, newErr(classKey, "'"+name+"'")
+	}
+	return v, nil
+}
+
+// formatLookup applies a field's .attr and [key] parts.
+func formatLookup(v any, rest string) (any, error) {
+	for rest != "" {
+		var err error
+		if rest[0] == '.' {
+			attr := rest[1:]
+			if k := strings.IndexAny(rest[1:], ".["); k >= 0 {
+				attr, rest = rest[1:k+1], rest[k+1:]
+			} else {
+				rest = ""
+			}
+			if v, err = getAttr(v, attr); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		k := strings.IndexByte(rest, ']')
+		if k < 0 {
+			return nil, valueErrorf("Missing ']' in format string")
+		}
+		var key any = rest[1:k]
+		if n, err := strconv.Atoi(rest[1:k]); err == nil {
+			key = int64(n)
+		}
+		rest = rest[k+1:]
+		if v, err = getItem(v, key); err != nil {
+			return nil, err
+		}
+	}
+	return v, nil
+}
+
+// formatSpec is Python's format(v, spec) for the common mini-language.
+// fmtSpec is a parsed format-spec mini-language field:
+// [[fill]align][sign][#][0][width][,|_][.precision][type].
+type fmtSpec struct {
+	fill  string
+	align byte
+	sign  string
+	alt   bool
+	width int
+	comma bool
+	prec  int
+	typ   byte
+}
+
+func (f *fmtSpec) flags() string {
+	if f.alt {
+		return f.sign + "#"
+	}
+	return f.sign
+}
+
+func parseFmtSpec(spec string) (fmtSpec, error) {
+	f := fmtSpec{fill: " ", prec: -1}
 	rs := []rune(spec)
 	i := 0
 	if len(rs) >= 2 && strings.ContainsRune("<>=^", rs[1]) {
-		fill, align = string(rs[0]), byte(rs[1])
+		f.fill, f.align = string(rs[0]), byte(rs[1])
 		i = 2
 	} else if len(rs) >= 1 && strings.ContainsRune("<>=^", rs[0]) {
-		align = byte(rs[0])
+		f.align = byte(rs[0])
 		i = 1
 	}
 	spec = string(rs[i:])
-	sign := ""
 	if spec != "" && strings.IndexByte("+- ", spec[0]) >= 0 {
-		sign = spec[:1]
-		spec = spec[1:]
+		f.sign, spec = spec[:1], spec[1:]
 	}
-	alt := false
 	if strings.HasPrefix(spec, "#") {
-		alt = true
-		spec = spec[1:]
+		f.alt, spec = true, spec[1:]
 	}
 	if strings.HasPrefix(spec, "0") {
-		if align == 0 {
-			fill, align = "0", '='
+		if f.align == 0 {
+			f.fill, f.align = "0", '='
 		}
 		spec = spec[1:]
 	}
@@ -518,143 +580,173 @@ func formatSpec(v any, spec string) (string, error) {
 	for k < len(spec) && spec[k] >= '0' && spec[k] <= '9' {
 		k++
 	}
-	width := 0
 	if k > 0 {
-		width, _ = strconv.Atoi(spec[:k])
+		f.width, _ = strconv.Atoi(spec[:k])
 	}
-	if err := checkWidth(width); err != nil {
-		return "", err
+	if err := checkWidth(f.width); err != nil {
+		return f, err
 	}
 	spec = spec[k:]
-	comma := false
 	if strings.HasPrefix(spec, ",") || strings.HasPrefix(spec, "_") {
-		comma = true
-		spec = spec[1:]
+		f.comma, spec = true, spec[1:]
 	}
-	prec := -1
 	if strings.HasPrefix(spec, ".") {
 		k = 1
 		for k < len(spec) && spec[k] >= '0' && spec[k] <= '9' {
 			k++
 		}
-		prec, _ = strconv.Atoi(spec[1:k])
+		f.prec, _ = strconv.Atoi(spec[1:k])
 		spec = spec[k:]
 	}
-	typ := byte(0)
 	if spec != "" {
-		typ = spec[0]
+		f.typ = spec[0]
 	}
-	flags := sign
-	if alt {
-		flags += "#"
+	return f, nil
+}
+
+// formatSpec is format(v, spec).
+func formatSpec(v any, spec string) (string, error) {
+	if spec == "" {
+		return pyStr(v), nil
 	}
+	f, err := parseFmtSpec(spec)
+	if err != nil {
+		return "", err
+	}
+	return f.format(v)
+}
+
+// format formats v as the spec says.
+func (f *fmtSpec) format(v any) (string, error) {
+	var err error
 	var s string
-	numeric := false
-	switch typ {
+	numeric := true
+	switch f.typ {
 	case 0, 's':
-		if typ == 0 && isNumber(v) {
-			if _, ok := v.(bool); !ok {
-				numeric = true
-				if f, ok := v.(float64); ok && prec >= 0 {
-					s = formatFloatSpec(f, 'g', prec, flags)
-				} else {
-					s = pyStr(v)
-					if comma && isInt(v) {
-						neg := strings.HasPrefix(s, "-")
-						s = signed(groupThousands(strings.TrimPrefix(s, "-")), neg, "")
-					}
-					if sign == "+" && !strings.HasPrefix(s, "-") {
-						s = "+" + s
-					}
-				}
-				break
-			}
-		}
-		s = pyStr(v)
-		if prec >= 0 && prec < len([]rune(s)) {
-			s = string([]rune(s)[:prec])
-		}
-		if align == 0 {
-			align = '<'
-		}
+		s, numeric = f.formatDefault(v)
 	case 'd', 'x', 'X', 'o', 'b', 'n':
-		numeric = true
-		bi, ok := toBig(v)
-		if !ok {
-			return "", valueErrorf("Unknown format code '%c' for object of type '%s'", typ, typeName(v))
+		if s, err = f.formatInt(v); err != nil {
+			return "", err
 		}
-		neg := bi.Sign() < 0
-		abs := new(big.Int).Abs(bi)
-		switch typ {
-		case 'x':
-			s = abs.Text(16)
-		case 'X':
-			s = strings.ToUpper(abs.Text(16))
-		case 'o':
-			s = abs.Text(8)
-		case 'b':
-			s = abs.Text(2)
-		default:
-			s = abs.String()
-			if comma {
-				s = groupThousands(s)
-			}
-		}
-		s = signed(s, neg, flags)
 	case 'f', 'F', 'e', 'E', 'g', 'G', '%':
-		numeric = true
-		f, ok := toFloat(v)
-		if !ok || isString(v) {
-			return "", valueErrorf("Unknown format code '%c' for object of type '%s'", typ, typeName(v))
-		}
-		if prec < 0 {
-			prec = 6
-		}
-		if typ == '%' {
-			s = formatFloatSpec(f*100, 'f', prec, flags) + "%"
-		} else {
-			s = formatFloatSpec(f, typ, prec, flags)
-		}
-		if comma {
-			neg := strings.HasPrefix(s, "-")
-			body := strings.TrimLeft(s, "+- ")
-			intPart, frac, hasFrac := strings.Cut(body, ".")
-			body = groupThousands(intPart)
-			if hasFrac {
-				body += "." + frac
-			}
-			s = signed(body, neg, flags)
+		if s, err = f.formatFloat(v); err != nil {
+			return "", err
 		}
 	default:
-		return "", valueErrorf("Unknown format code '%c' for object of type '%s'", typ, typeName(v))
+		return "", valueErrorf("Unknown format code '%c' for object of type '%s'", f.typ, typeName(v))
 	}
+	return f.pad(s, numeric), nil
+}
+
+// formatDefault is the empty and 's' types; numbers keep their number form.
+func (f *fmtSpec) formatDefault(v any) (string, bool) {
+	if _, isBool := v.(bool); f.typ == 0 && isNumber(v) && !isBool {
+		if x, ok := v.(float64); ok && f.prec >= 0 {
+			return formatFloatSpec(x, 'g', f.prec, f.flags()), true
+		}
+		s := pyStr(v)
+		if f.comma && isInt(v) {
+			neg := strings.HasPrefix(s, "-")
+			s = signed(groupThousands(strings.TrimPrefix(s, "-")), neg, "")
+		}
+		if f.sign == "+" && !strings.HasPrefix(s, "-") {
+			s = "+" + s
+		}
+		return s, true
+	}
+	s := pyStr(v)
+	if f.prec >= 0 && f.prec < len([]rune(s)) {
+		s = string([]rune(s)[:f.prec])
+	}
+	if f.align == 0 {
+		f.align = '<'
+	}
+	return s, false
+}
+
+func (f *fmtSpec) formatInt(v any) (string, error) {
+	bi, ok := toBig(v)
+	if !ok {
+		return "", valueErrorf("Unknown format code '%c' for object of type '%s'", f.typ, typeName(v))
+	}
+	abs := new(big.Int).Abs(bi)
+	var s string
+	switch f.typ {
+	case 'x':
+		s = abs.Text(16)
+	case 'X':
+		s = strings.ToUpper(abs.Text(16))
+	case 'o':
+		s = abs.Text(8)
+	case 'b':
+		s = abs.Text(2)
+	default:
+		s = abs.String()
+		if f.comma {
+			s = groupThousands(s)
+		}
+	}
+	return signed(s, bi.Sign() < 0, f.flags()), nil
+}
+
+func (f *fmtSpec) formatFloat(v any) (string, error) {
+	x, ok := toFloat(v)
+	if !ok || isString(v) {
+		return "", valueErrorf("Unknown format code '%c' for object of type '%s'", f.typ, typeName(v))
+	}
+	prec := f.prec
+	if prec < 0 {
+		prec = 6
+	}
+	var s string
+	if f.typ == '%' {
+		s = formatFloatSpec(x*100, 'f', prec, f.flags()) + "%"
+	} else {
+		s = formatFloatSpec(x, f.typ, prec, f.flags())
+	}
+	if f.comma {
+		neg := strings.HasPrefix(s, "-")
+		body := strings.TrimLeft(s, "+- ")
+		intPart, frac, hasFrac := strings.Cut(body, ".")
+		body = groupThousands(intPart)
+		if hasFrac {
+			body += "." + frac
+		}
+		s = signed(body, neg, f.flags())
+	}
+	return s, nil
+}
+
+// pad applies width, fill and alignment.
+func (f *fmtSpec) pad(s string, numeric bool) string {
+	align := f.align
 	if align == 0 {
+		align = '<'
 		if numeric {
 			align = '>'
-		} else {
-			align = '<'
 		}
 	}
 	n := len([]rune(s))
-	if width > n {
-		padN := width - n
-		switch align {
-		case '<':
-			s += strings.Repeat(fill, padN)
-		case '>':
-			s = strings.Repeat(fill, padN) + s
-		case '^':
-			left := padN / 2
-			s = strings.Repeat(fill, left) + s + strings.Repeat(fill, padN-left)
-		case '=':
-			signPart := ""
-			if len(s) > 0 && strings.IndexByte("+- ", s[0]) >= 0 {
-				signPart, s = s[:1], s[1:]
-			}
-			s = signPart + strings.Repeat(fill, padN) + s
-		}
+	if f.width <= n {
+		return s
 	}
-	return s, nil
+	padN := f.width - n
+	switch align {
+	case '<':
+		s += strings.Repeat(f.fill, padN)
+	case '>':
+		s = strings.Repeat(f.fill, padN) + s
+	case '^':
+		left := padN / 2
+		s = strings.Repeat(f.fill, left) + s + strings.Repeat(f.fill, padN-left)
+	case '=':
+		signPart := ""
+		if len(s) > 0 && strings.IndexByte("+- ", s[0]) >= 0 {
+			signPart, s = s[:1], s[1:]
+		}
+		s = signPart + strings.Repeat(f.fill, padN) + s
+	}
+	return s
 }
 
 func groupThousands(s string) string {

@@ -1,7 +1,7 @@
 package render
 
 import (
-	"math"
+	"errors"
 	"math/big"
 	"sort"
 	"strconv"
@@ -11,152 +11,106 @@ import (
 	"github.com/lava-actions/lava-actions/sdk/value"
 )
 
-// jsonEncode writes v as Python's json.dumps(v, sort_keys=sortKeys,
-// indent=indent) does (ensure_ascii), with jinja2's HTML-safe escaping of
-// < > & ' as \u003c ... when used by tojson.
-func jsonEncode(b *strings.Builder, v any, indent, level int, sortKeys bool) error {
-	if level > 200 {
-		return valueErrorf("Circular reference detected")
+// jsonEncode is Python's json.dumps(v, sort_keys=sortKeys, indent=indent)
+// with jinja2's HTML-safe escaping, as tojson uses it: sdk/value's encoder
+// with a hook for the renderer's own types. indent < 0 means none.
+func jsonEncode(v any, indent int, sortKeys bool) (string, error) {
+	opt := value.EncodeOptions{HTMLSafe: true, MaxDepth: 200, Hook: func(v any) (any, error) { return jsonHook(v, sortKeys) }}
+	switch {
+	case indent > 0:
+		opt.Indent = indent
+	case indent == 0:
+		opt.IndentZero = true
 	}
+	s, err := value.EncodeJSON(v, opt)
+	if err == nil {
+		return s, nil
+	}
+	var ut *value.UnsupportedTypeError
+	switch {
+	case errors.As(err, &ut):
+		return "", typeErrorf("%s", ut.Error())
+	case errors.Is(err, value.ErrCircularReference):
+		return "", valueErrorf("Circular reference detected")
+	}
+	return "", err
+}
+
+// jsonHook gives the value-model form of the renderer's types.
+func jsonHook(v any, sortKeys bool) (any, error) {
 	switch t := v.(type) {
-	case nil:
-		b.WriteString("null")
-	case bool:
-		if t {
-			b.WriteString("true")
-		} else {
-			b.WriteString("false")
-		}
-	case int64:
-		b.WriteString(strconv.FormatInt(t, 10))
-	case *big.Int:
-		b.WriteString(t.String())
-	case float64:
-		switch {
-		case math.IsNaN(t):
-			b.WriteString("NaN")
-		case math.IsInf(t, 1):
-			b.WriteString("Infinity")
-		case math.IsInf(t, -1):
-			b.WriteString("-Infinity")
-		default:
-			b.WriteString(value.FormatFloat(t))
-		}
-	case string:
-		writeJSONStr(b, t)
 	case markup:
-		writeJSONStr(b, string(t))
+		return string(t), nil
 	case *pyList:
-		return jsonSeq(b, t.items, indent, level, sortKeys)
+		return t.items, nil
 	case pyTuple:
-		return jsonSeq(b, t, indent, level, sortKeys)
+		return []any(t), nil
 	case *pyDict:
-		items := t.items()
-		if len(items) == 0 {
-			b.WriteString("{}")
-			return nil
-		}
-		keys := make([]string, len(items))
-		for i, kv := range items {
-			switch k := kv[0].(type) {
-			case string:
-				keys[i] = k
-			case markup:
-				keys[i] = string(k)
-			case nil:
-				keys[i] = "null"
-			case bool:
-				keys[i] = strconv.FormatBool(k)
-			case int64, *big.Int:
-				keys[i] = reprAny(k)
-			case float64:
-				keys[i] = value.FormatFloat(k)
-			default:
-				return typeErrorf("keys must be str, int, float, bool or None, not %s", typeName(kv[0]))
-			}
-		}
-		order := make([]int, len(items))
-		for i := range order {
-			order[i] = i
-		}
-		if sortKeys {
-			var sortErr error
-			sort.SliceStable(order, func(a, c int) bool {
-				x, y := items[order[a]][0], items[order[c]][0]
-				cmp, err := cmp3("<", x, y)
-				if err != nil && sortErr == nil {
-					sortErr = err
-				}
-				return cmp < 0
-			})
-			if sortErr != nil {
-				return sortErr
-			}
-		}
-		b.WriteByte('{')
-		for n, i := range order {
-			jsonSep(b, indent, level+1, n)
-			writeJSONStr(b, keys[i])
-			b.WriteString(": ")
-			if err := jsonEncode(b, items[i][1], indent, level+1, sortKeys); err != nil {
-				return err
-			}
-		}
-		jsonClose(b, indent, level)
-		b.WriteByte('}')
+		return jsonObject(t, sortKeys)
 	case *apd.Decimal:
-		return typeErrorf("Object of type Decimal is not JSON serializable")
+		return nil, &value.UnsupportedTypeError{PyType: "Decimal"}
 	case pyDateTime:
-		return typeErrorf("Object of type datetime is not JSON serializable")
+		return nil, &value.UnsupportedTypeError{PyType: "datetime"}
 	case *undefinedValue:
-		return typeErrorf("Object of type Undefined is not JSON serializable")
-	default:
-		name := typeName(v)
-		if i := strings.LastIndexByte(name, '.'); i >= 0 {
-			name = name[i+1:]
+		return nil, &value.UnsupportedTypeError{PyType: "Undefined"}
+	}
+	name := typeName(v)
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		name = name[i+1:]
+	}
+	return nil, &value.UnsupportedTypeError{PyType: name}
+}
+
+// jsonObject converts a dict's keys as json.dumps does (str, int, float,
+// bool, None) and orders them by Python's comparison when sortKeys is set.
+func jsonObject(d *pyDict, sortKeys bool) (any, error) {
+	items := d.items()
+	keys := make([]string, len(items))
+	for i, kv := range items {
+		k, err := jsonKey(kv[0])
+		if err != nil {
+			return nil, err
 		}
-		return typeErrorf("Object of type %s is not JSON serializable", name)
+		keys[i] = k
 	}
-	return nil
-}
-
-func jsonSeq(b *strings.Builder, items []any, indent, level int, sortKeys bool) error {
-	if len(items) == 0 {
-		b.WriteString("[]")
-		return nil
+	order := make([]int, len(items))
+	for i := range order {
+		order[i] = i
 	}
-	b.WriteByte('[')
-	for i, e := range items {
-		jsonSep(b, indent, level+1, i)
-		if err := jsonEncode(b, e, indent, level+1, sortKeys); err != nil {
-			return err
+	if sortKeys {
+		var sortErr error
+		sort.SliceStable(order, func(a, c int) bool {
+			n, err := cmp3("<", items[order[a]][0], items[order[c]][0])
+			if err != nil && sortErr == nil {
+				sortErr = err
+			}
+			return n < 0
+		})
+		if sortErr != nil {
+			return nil, sortErr
 		}
 	}
-	jsonClose(b, indent, level)
-	b.WriteByte(']')
-	return nil
+	out := value.Object{Keys: make([]string, len(order)), Vals: make([]any, len(order))}
+	for n, i := range order {
+		out.Keys[n], out.Vals[n] = keys[i], items[i][1]
+	}
+	return out, nil
 }
 
-func jsonSep(b *strings.Builder, indent, level, i int) {
-	if indent >= 0 {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('\n')
-		b.WriteString(strings.Repeat(" ", indent*level))
-		return
+func jsonKey(k any) (string, error) {
+	switch t := k.(type) {
+	case string:
+		return t, nil
+	case markup:
+		return string(t), nil
+	case nil:
+		return "null", nil
+	case bool:
+		return strconv.FormatBool(t), nil
+	case int64, *big.Int:
+		return reprAny(t), nil
+	case float64:
+		return value.FormatFloat(t), nil
 	}
-	if i > 0 {
-		b.WriteString(", ")
-	}
+	return "", typeErrorf("keys must be str, int, float, bool or None, not %s", typeName(k))
 }
-
-func jsonClose(b *strings.Builder, indent, level int) {
-	if indent >= 0 {
-		b.WriteByte('\n')
-		b.WriteString(strings.Repeat(" ", indent*level))
-	}
-}
-
-// writeJSONStr is tojson's string form: ensure_ascii and HTML-safe.
-func writeJSONStr(b *strings.Builder, s string) { value.WriteJSONString(b, s, true) }

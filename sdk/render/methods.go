@@ -51,12 +51,39 @@ func bindArgs(fname string, args []any, kw *kwargs, names []string, defaults map
 		if _, ok := out[n]; !ok {
 			d, has := defaults[n]
 			if !has {
+				if fname == "function" { // CPython's argument parser for a C constructor
+					return nil, typeErrorf("function missing required argument '%s' (pos %d)", n, i+1)
+				}
 				return nil, typeErrorf("%s() missing required argument '%s' (pos %d)", fname, n, i+1)
 			}
 			out[n] = d
 		}
 	}
 	return out, nil
+}
+
+// bindPyArgs is bindArgs for a function written in Python: missing
+// arguments are reported as Python reports them.
+func bindPyArgs(fname string, args []any, kw *kwargs, names []string, defaults map[string]any) (map[string]any, error) {
+	var missing []string
+	for i, n := range names {
+		if _, has := defaults[n]; has || i < len(args) {
+			continue
+		}
+		if _, byKw := kw.get(n); !byKw {
+			missing = append(missing, "'"+n+"'")
+		}
+	}
+	switch len(missing) {
+	case 0:
+		return bindArgs(fname, args, kw, names, defaults)
+	case 1:
+		return nil, typeErrorf("%s() missing 1 required positional argument: %s", fname, missing[0])
+	case 2:
+		return nil, typeErrorf("%s() missing 2 required positional arguments: %s and %s", fname, missing[0], missing[1])
+	}
+	last := len(missing) - 1
+	return nil, typeErrorf("%s() missing %d required positional arguments: %s, and %s", fname, len(missing), strings.Join(missing[:last], ", "), missing[last])
 }
 
 func oneStringArg(fname, argName string, args []any, kw *kwargs) (string, error) {
@@ -216,265 +243,305 @@ func pyCapitalize(s string) string {
 	return string(unicode.ToUpper(rs[0])) + strings.ToLower(string(rs[1:]))
 }
 
+// strMethods are Python's str methods, by name.
+var strMethods = map[string]func(s, name string, args []any, kw *kwargs) (any, error){
+	"upper":        strCase,
+	"lower":        strCase,
+	"title":        strCase,
+	"capitalize":   strCase,
+	"swapcase":     strCase,
+	"isdigit":      strCase,
+	"isalpha":      strCase,
+	"isalnum":      strCase,
+	"isspace":      strCase,
+	"islower":      strCase,
+	"isupper":      strCase,
+	"isnumeric":    strCase,
+	"isdecimal":    strCase,
+	"istitle":      strCase,
+	"splitlines":   strCase,
+	"casefold":     strCase,
+	"strip":        strStrip,
+	"lstrip":       strStrip,
+	"rstrip":       strStrip,
+	"split":        strSplit,
+	"rsplit":       strSplit,
+	"replace":      strReplace,
+	"startswith":   strAffix,
+	"endswith":     strAffix,
+	"find":         strFind,
+	"rfind":        strFind,
+	"index":        strFind,
+	"rindex":       strFind,
+	"count":        strFind,
+	"join":         strJoin,
+	"zfill":        strZfill,
+	"center":       strJustify,
+	"ljust":        strJustify,
+	"rjust":        strJustify,
+	"partition":    strPartition,
+	"rpartition":   strPartition,
+	"removeprefix": strRemoveAffix,
+	"removesuffix": strRemoveAffix,
+}
+
+// strMethod is the bound str method name of s.
 func strMethod(s string, name string) (any, bool) {
-	m := func(fn func(args []any, kw *kwargs) (any, error)) (any, bool) {
-		return method(name, func(r *rt, args []any, kw *kwargs) (any, error) { return fn(args, kw) }), true
-	}
-	qual := "str." + name
-	switch name {
-	case "upper", "lower", "title", "capitalize", "swapcase", "isdigit", "isalpha", "isalnum", "isspace", "islower", "isupper", "isnumeric", "isdecimal", "istitle", "splitlines", "casefold":
-		return m(func(args []any, kw *kwargs) (any, error) {
-			if name == "splitlines" {
-				p, err := bindArgs(qual, args, kw, []string{"keepends"}, map[string]any{"keepends": false})
-				if err != nil {
-					return nil, err
-				}
-				return splitLines(s, truthy(p["keepends"])), nil
-			}
-			if err := noArgs(qual, args, kw); err != nil {
-				return nil, err
-			}
-			switch name {
-			case "upper":
-				return strings.ToUpper(s), nil
-			case "lower", "casefold":
-				return strings.ToLower(s), nil
-			case "title":
-				return pyTitle(s), nil
-			case "capitalize":
-				return pyCapitalize(s), nil
-			case "swapcase":
-				return swapCase(s), nil
-			case "isdigit", "isnumeric", "isdecimal":
-				return s != "" && strings.IndexFunc(s, func(r rune) bool { return !unicode.IsDigit(r) }) < 0, nil
-			case "isalpha":
-				return s != "" && strings.IndexFunc(s, func(r rune) bool { return !unicode.IsLetter(r) }) < 0, nil
-			case "isalnum":
-				return s != "" && strings.IndexFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) < 0, nil
-			case "isspace":
-				return s != "" && strings.IndexFunc(s, func(r rune) bool { return !unicode.IsSpace(r) }) < 0, nil
-			case "islower":
-				return strings.IndexFunc(s, unicode.IsLower) >= 0 && strings.IndexFunc(s, unicode.IsUpper) < 0, nil
-			case "isupper":
-				return strings.IndexFunc(s, unicode.IsUpper) >= 0 && strings.IndexFunc(s, unicode.IsLower) < 0, nil
-			case "istitle":
-				return s != "" && pyTitle(s) == s, nil
-			}
-			return nil, nil
-		})
-	case "strip", "lstrip", "rstrip":
-		return m(func(args []any, kw *kwargs) (any, error) {
-			if err := argsCount(name, args, kw, 0, 1); err != nil {
-				return nil, err
-			}
-			var chars any
-			if len(args) == 1 {
-				chars = args[0]
-			}
-			return pyStrip(s, chars, name != "rstrip", name != "lstrip"), nil
-		})
-	case "split", "rsplit":
-		return m(func(args []any, kw *kwargs) (any, error) {
-			p, err := bindArgs(name, args, kw, []string{"sep", "maxsplit"}, map[string]any{"sep": nil, "maxsplit": int64(-1)})
-			if err != nil {
-				return nil, err
-			}
-			if p["sep"] != nil {
-				sep, ok := asString(p["sep"])
-				if !ok {
-					return nil, typeErrorf("must be str or None, not %s", typeName(p["sep"]))
-				}
-				if sep == "" {
-					return nil, valueErrorf("empty separator")
-				}
-				p["sep"] = sep
-			}
-			n, err := intArg(p["maxsplit"])
-			if err != nil {
-				return nil, err
-			}
-			return pySplit(s, p["sep"], n, name == "rsplit"), nil
-		})
-	case "replace":
-		return m(func(args []any, kw *kwargs) (any, error) {
-			if err := argsCount("replace", args, kw, 2, 3); err != nil {
-				return nil, err
-			}
-			old, err := strArg("replace", args[0])
-			if err != nil {
-				return nil, err
-			}
-			nw, err := strArg("replace", args[1])
-			if err != nil {
-				return nil, err
-			}
-			n := -1
-			if len(args) == 3 {
-				if n, err = intArg(args[2]); err != nil {
-					return nil, err
-				}
-			}
-			return strings.Replace(s, old, nw, n), nil
-		})
-	case "startswith", "endswith":
-		return m(func(args []any, kw *kwargs) (any, error) {
-			if err := argsCount(name, args, kw, 1, 3); err != nil {
-				return nil, err
-			}
-			var cands []string
-			switch t := args[0].(type) {
-			case pyTuple:
-				for _, c := range t {
-					cs, ok := asString(c)
-					if !ok {
-						return nil, typeErrorf("tuple for %s must only contain str, not %s", name, typeName(c))
-					}
-					cands = append(cands, cs)
-				}
-			default:
-				cs, ok := asString(t)
-				if !ok {
-					return nil, typeErrorf("%s first arg must be str or a tuple of str, not %s", name, typeName(t))
-				}
-				cands = []string{cs}
-			}
-			for _, c := range cands {
-				if name == "startswith" && strings.HasPrefix(s, c) || name == "endswith" && strings.HasSuffix(s, c) {
-					return true, nil
-				}
-			}
-			return false, nil
-		})
-	case "find", "rfind", "index", "rindex", "count":
-		return m(func(args []any, kw *kwargs) (any, error) {
-			if err := argsCount(name, args, kw, 1, 1); err != nil {
-				return nil, err
-			}
-			sub, err := strArg(name, args[0])
-			if err != nil {
-				return nil, err
-			}
-			if name == "count" {
-				if sub == "" {
-					return int64(len([]rune(s)) + 1), nil
-				}
-				return int64(strings.Count(s, sub)), nil
-			}
-			var i int
-			if name == "find" || name == "index" {
-				i = strings.Index(s, sub)
-			} else {
-				i = strings.LastIndex(s, sub)
-			}
-			if i < 0 {
-				if name == "index" || name == "rindex" {
-					return nil, valueErrorf("substring not found")
-				}
-				return int64(-1), nil
-			}
-			return int64(len([]rune(s[:i]))), nil
-		})
-	case "join":
-		return m(func(args []any, kw *kwargs) (any, error) {
-			if err := argsCount("join", args, kw, 1, 1); err != nil {
-				return nil, err
-			}
-			items, err := iterate(nil, args[0])
-			if err != nil {
-				return nil, err
-			}
-			parts := make([]string, len(items))
-			for i, it := range items {
-				str, ok := asString(it)
-				if !ok {
-					return nil, typeErrorf("sequence item %d: expected str instance, %s found", i, typeName(it))
-				}
-				parts[i] = str
-			}
-			return strings.Join(parts, s), nil
-		})
-	case "format":
+	if name == "format" {
 		return method(name, func(r *rt, args []any, kw *kwargs) (any, error) { return pyStrFormat(r, s, args, kw) }), true
-	case "zfill":
-		return m(func(args []any, kw *kwargs) (any, error) {
-			if err := argsCount("zfill", args, kw, 1, 1); err != nil {
-				return nil, err
-			}
-			w, err := widthArg(args[0])
-			if err != nil {
-				return nil, err
-			}
-			n := len([]rune(s))
-			if w <= n {
-				return s, nil
-			}
-			sign := ""
-			body := s
-			if strings.HasPrefix(s, "-") || strings.HasPrefix(s, "+") {
-				sign, body = s[:1], s[1:]
-			}
-			return sign + strings.Repeat("0", w-n) + body, nil
-		})
-	case "center", "ljust", "rjust":
-		return m(func(args []any, kw *kwargs) (any, error) {
-			if err := argsCount(name, args, kw, 1, 2); err != nil {
-				return nil, err
-			}
-			w, err := widthArg(args[0])
-			if err != nil {
-				return nil, err
-			}
-			fill := " "
-			if len(args) == 2 {
-				f, ok := asString(args[1])
-				if !ok || len([]rune(f)) != 1 {
-					return nil, typeErrorf("The fill character must be exactly one character long")
-				}
-				fill = f
-			}
-			return pyJustify(s, name, w, fill), nil
-		})
-	case "partition", "rpartition":
-		return m(func(args []any, kw *kwargs) (any, error) {
-			if err := argsCount(name, args, kw, 1, 1); err != nil {
-				return nil, err
-			}
-			sep, err := strArg(name, args[0])
-			if err != nil {
-				return nil, err
-			}
-			var i int
-			if name == "partition" {
-				i = strings.Index(s, sep)
-				if i < 0 {
-					return pyTuple{s, "", ""}, nil
-				}
-			} else {
-				i = strings.LastIndex(s, sep)
-				if i < 0 {
-					return pyTuple{"", "", s}, nil
-				}
-			}
-			return pyTuple{s[:i], sep, s[i+len(sep):]}, nil
-		})
-	case "removeprefix", "removesuffix":
-		return m(func(args []any, kw *kwargs) (any, error) {
-			if err := argsCount(name, args, kw, 1, 1); err != nil {
-				return nil, err
-			}
-			a, err := strArg(name, args[0])
-			if err != nil {
-				return nil, err
-			}
-			if name == "removeprefix" {
-				return strings.TrimPrefix(s, a), nil
-			}
-			return strings.TrimSuffix(s, a), nil
-		})
-	case "encode":
+	}
+	fn, ok := strMethods[name]
+	if !ok {
 		return nil, false
 	}
-	return nil, false
+	return method(name, func(r *rt, args []any, kw *kwargs) (any, error) { return fn(s, name, args, kw) }), true
+}
+
+func strCase(s, name string, args []any, kw *kwargs) (any, error) {
+	if name == "splitlines" {
+		p, err := bindArgs("str."+name, args, kw, []string{"keepends"}, map[string]any{"keepends": false})
+		if err != nil {
+			return nil, err
+		}
+		return splitLines(s, truthy(p["keepends"])), nil
+	}
+	if err := noArgs("str."+name, args, kw); err != nil {
+		return nil, err
+	}
+	switch name {
+	case "upper":
+		return strings.ToUpper(s), nil
+	case "lower", "casefold":
+		return strings.ToLower(s), nil
+	case "title":
+		return pyTitle(s), nil
+	case "capitalize":
+		return pyCapitalize(s), nil
+	case "swapcase":
+		return swapCase(s), nil
+	case "isdigit", "isnumeric", "isdecimal":
+		return s != "" && strings.IndexFunc(s, func(r rune) bool { return !unicode.IsDigit(r) }) < 0, nil
+	case "isalpha":
+		return s != "" && strings.IndexFunc(s, func(r rune) bool { return !unicode.IsLetter(r) }) < 0, nil
+	case "isalnum":
+		return s != "" && strings.IndexFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) < 0, nil
+	case "isspace":
+		return s != "" && strings.IndexFunc(s, func(r rune) bool { return !unicode.IsSpace(r) }) < 0, nil
+	case "islower":
+		return strings.IndexFunc(s, unicode.IsLower) >= 0 && strings.IndexFunc(s, unicode.IsUpper) < 0, nil
+	case "isupper":
+		return strings.IndexFunc(s, unicode.IsUpper) >= 0 && strings.IndexFunc(s, unicode.IsLower) < 0, nil
+	case "istitle":
+		return s != "" && pyTitle(s) == s, nil
+	}
+	return nil, nil
+}
+
+func strStrip(s, name string, args []any, kw *kwargs) (any, error) {
+	if err := argsCount(name, args, kw, 0, 1); err != nil {
+		return nil, err
+	}
+	var chars any
+	if len(args) == 1 {
+		chars = args[0]
+	}
+	return pyStrip(s, chars, name != "rstrip", name != "lstrip"), nil
+}
+
+func strSplit(s, name string, args []any, kw *kwargs) (any, error) {
+	p, err := bindArgs(name, args, kw, []string{"sep", "maxsplit"}, map[string]any{"sep": nil, "maxsplit": int64(-1)})
+	if err != nil {
+		return nil, err
+	}
+	if p["sep"] != nil {
+		sep, ok := asString(p["sep"])
+		if !ok {
+			return nil, typeErrorf("must be str or None, not %s", typeName(p["sep"]))
+		}
+		if sep == "" {
+			return nil, valueErrorf("empty separator")
+		}
+		p["sep"] = sep
+	}
+	n, err := intArg(p["maxsplit"])
+	if err != nil {
+		return nil, err
+	}
+	return pySplit(s, p["sep"], n, name == "rsplit"), nil
+}
+
+func strReplace(s, name string, args []any, kw *kwargs) (any, error) {
+	if err := argsCount("replace", args, kw, 2, 3); err != nil {
+		return nil, err
+	}
+	old, err := strArg("replace", args[0])
+	if err != nil {
+		return nil, err
+	}
+	nw, err := strArg("replace", args[1])
+	if err != nil {
+		return nil, err
+	}
+	n := -1
+	if len(args) == 3 {
+		if n, err = intArg(args[2]); err != nil {
+			return nil, err
+		}
+	}
+	return strings.Replace(s, old, nw, n), nil
+}
+
+func strAffix(s, name string, args []any, kw *kwargs) (any, error) {
+	if err := argsCount(name, args, kw, 1, 3); err != nil {
+		return nil, err
+	}
+	var cands []string
+	switch t := args[0].(type) {
+	case pyTuple:
+		for _, c := range t {
+			cs, ok := asString(c)
+			if !ok {
+				return nil, typeErrorf("tuple for %s must only contain str, not %s", name, typeName(c))
+			}
+			cands = append(cands, cs)
+		}
+	default:
+		cs, ok := asString(t)
+		if !ok {
+			return nil, typeErrorf("%s first arg must be str or a tuple of str, not %s", name, typeName(t))
+		}
+		cands = []string{cs}
+	}
+	for _, c := range cands {
+		if name == "startswith" && strings.HasPrefix(s, c) || name == "endswith" && strings.HasSuffix(s, c) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func strFind(s, name string, args []any, kw *kwargs) (any, error) {
+	if err := argsCount(name, args, kw, 1, 1); err != nil {
+		return nil, err
+	}
+	sub, err := strArg(name, args[0])
+	if err != nil {
+		return nil, err
+	}
+	if name == "count" {
+		if sub == "" {
+			return int64(len([]rune(s)) + 1), nil
+		}
+		return int64(strings.Count(s, sub)), nil
+	}
+	var i int
+	if name == "find" || name == "index" {
+		i = strings.Index(s, sub)
+	} else {
+		i = strings.LastIndex(s, sub)
+	}
+	if i < 0 {
+		if name == "index" || name == "rindex" {
+			return nil, valueErrorf("substring not found")
+		}
+		return int64(-1), nil
+	}
+	return int64(len([]rune(s[:i]))), nil
+}
+
+func strJoin(s, name string, args []any, kw *kwargs) (any, error) {
+	if err := argsCount("join", args, kw, 1, 1); err != nil {
+		return nil, err
+	}
+	items, err := iterate(nil, args[0])
+	if err != nil {
+		return nil, err
+	}
+	parts := make([]string, len(items))
+	for i, it := range items {
+		str, ok := asString(it)
+		if !ok {
+			return nil, typeErrorf("sequence item %d: expected str instance, %s found", i, typeName(it))
+		}
+		parts[i] = str
+	}
+	return strings.Join(parts, s), nil
+}
+
+func strZfill(s, name string, args []any, kw *kwargs) (any, error) {
+	if err := argsCount("zfill", args, kw, 1, 1); err != nil {
+		return nil, err
+	}
+	w, err := widthArg(args[0])
+	if err != nil {
+		return nil, err
+	}
+	n := len([]rune(s))
+	if w <= n {
+		return s, nil
+	}
+	sign := ""
+	body := s
+	if strings.HasPrefix(s, "-") || strings.HasPrefix(s, "+") {
+		sign, body = s[:1], s[1:]
+	}
+	return sign + strings.Repeat("0", w-n) + body, nil
+}
+
+func strJustify(s, name string, args []any, kw *kwargs) (any, error) {
+	if err := argsCount(name, args, kw, 1, 2); err != nil {
+		return nil, err
+	}
+	w, err := widthArg(args[0])
+	if err != nil {
+		return nil, err
+	}
+	fill := " "
+	if len(args) == 2 {
+		f, ok := asString(args[1])
+		if !ok || len([]rune(f)) != 1 {
+			return nil, typeErrorf("The fill character must be exactly one character long")
+		}
+		fill = f
+	}
+	return pyJustify(s, name, w, fill), nil
+}
+
+func strPartition(s, name string, args []any, kw *kwargs) (any, error) {
+	if err := argsCount(name, args, kw, 1, 1); err != nil {
+		return nil, err
+	}
+	sep, err := strArg(name, args[0])
+	if err != nil {
+		return nil, err
+	}
+	var i int
+	if name == "partition" {
+		i = strings.Index(s, sep)
+		if i < 0 {
+			return pyTuple{s, "", ""}, nil
+		}
+	} else {
+		i = strings.LastIndex(s, sep)
+		if i < 0 {
+			return pyTuple{"", "", s}, nil
+		}
+	}
+	return pyTuple{s[:i], sep, s[i+len(sep):]}, nil
+}
+
+func strRemoveAffix(s, name string, args []any, kw *kwargs) (any, error) {
+	if err := argsCount(name, args, kw, 1, 1); err != nil {
+		return nil, err
+	}
+	a, err := strArg(name, args[0])
+	if err != nil {
+		return nil, err
+	}
+	if name == "removeprefix" {
+		return strings.TrimPrefix(s, a), nil
+	}
+	return strings.TrimSuffix(s, a), nil
 }
 
 func pyJustify(s, how string, w int, fill string) string {
@@ -521,208 +588,139 @@ func splitLines(s string, keep bool) *pyList {
 	return &pyList{items: out}
 }
 
+// dictMethods are the dict methods with a plain body, by name.
+var dictMethods = map[string]func(d *pyDict, name string, args []any, kw *kwargs) (any, error){
+	"keys":       dictKeys,
+	"values":     dictKeys,
+	"items":      dictKeys,
+	"get":        dictGet,
+	"copy":       dictCopy,
+	"update":     dictUpdate,
+	"pop":        dictPop,
+	"setdefault": dictSetdefault,
+	"clear":      dictClear,
+}
+
 func dictMethod(d *pyDict, name string) (any, bool) {
-	m := func(fn func(args []any, kw *kwargs) (any, error)) (any, bool) {
-		return method(name, func(r *rt, args []any, kw *kwargs) (any, error) { return fn(args, kw) }), true
-	}
-	switch name {
-	case "keys", "values", "items":
-		return m(func(args []any, kw *kwargs) (any, error) {
-			if err := noArgs("dict."+name, args, kw); err != nil {
-				return nil, err
-			}
-			return dictView{d: d, kind: name}, nil
-		})
-	case "get":
-		return m(func(args []any, kw *kwargs) (any, error) {
-			if err := argsCount("get", args, kw, 1, 2); err != nil {
-				return nil, err
-			}
-			if v, ok := d.get(args[0]); ok {
-				return v, nil
-			}
-			if len(args) == 2 {
-				return args[1], nil
-			}
-			return nil, nil
-		})
-	case "copy":
-		return m(func(args []any, kw *kwargs) (any, error) { return d.copy(), nil })
-	case "update":
-		return m(func(args []any, kw *kwargs) (any, error) {
-			if len(args) > 1 {
-				return nil, typeErrorf("update expected at most 1 argument, got %d", len(args))
-			}
-			if len(args) == 1 {
-				switch o := args[0].(type) {
-				case *pyDict:
-					for _, kv := range o.items() {
-						if err := d.set(kv[0], kv[1]); err != nil {
-							return nil, err
-						}
-					}
-				default:
-					items, err := iterate(nil, o)
-					if err != nil {
-						return nil, err
-					}
-					for _, it := range items {
-						pair, err := iterate(nil, it)
-						if err != nil || len(pair) != 2 {
-							return nil, valueErrorf("dictionary update sequence element has wrong length")
-						}
-						if err := d.set(pair[0], pair[1]); err != nil {
-							return nil, err
-						}
-					}
-				}
-			}
-			if kw != nil {
-				for _, k := range kw.names {
-					_ = d.set(k, kw.vals[k])
-				}
-			}
-			return nil, nil
-		})
-	case "pop":
-		return m(func(args []any, kw *kwargs) (any, error) {
-			if err := argsCount("pop", args, kw, 1, 2); err != nil {
-				return nil, err
-			}
-			if v, ok := d.get(args[0]); ok {
-				d.del(args[0])
-				return v, nil
-			}
-			if len(args) == 2 {
-				return args[1], nil
-			}
-			return nil, newErr(classKey, reprAny(args[0]))
-		})
-	case "setdefault":
-		return m(func(args []any, kw *kwargs) (any, error) {
-			if err := argsCount("setdefault", args, kw, 1, 2); err != nil {
-				return nil, err
-			}
-			if v, ok := d.get(args[0]); ok {
-				return v, nil
-			}
-			var def any
-			if len(args) == 2 {
-				def = args[1]
-			}
-			if err := d.set(args[0], def); err != nil {
-				return nil, err
-			}
-			return def, nil
-		})
-	case "clear":
-		return m(func(args []any, kw *kwargs) (any, error) {
-			*d = *newDict(0)
-			return nil, nil
-		})
+	if fn, ok := dictMethods[name]; ok {
+		return method(name, func(r *rt, args []any, kw *kwargs) (any, error) { return fn(d, name, args, kw) }), true
 	}
 	return nil, false
 }
 
-func listMethod(l *pyList, name string) (any, bool) {
-	m := func(fn func(args []any, kw *kwargs) (any, error)) (any, bool) {
-		return method(name, func(r *rt, args []any, kw *kwargs) (any, error) { return fn(args, kw) }), true
+func dictKeys(d *pyDict, name string, args []any, kw *kwargs) (any, error) {
+	if err := noArgs("dict."+name, args, kw); err != nil {
+		return nil, err
 	}
-	switch name {
-	case "append":
-		return m(func(args []any, kw *kwargs) (any, error) {
-			if err := argsCount("list.append", args, kw, 1, 1); err != nil {
-				return nil, err
-			}
-			if len(l.items) >= maxRepeat {
-				return nil, &limitError{sentinel: ErrOutputTooLarge, detail: "list too large"}
-			}
-			l.items = append(l.items, args[0])
-			return nil, nil
-		})
-	case "extend":
-		return m(func(args []any, kw *kwargs) (any, error) {
-			if err := argsCount("list.extend", args, kw, 1, 1); err != nil {
-				return nil, err
-			}
-			items, err := iterate(nil, args[0])
-			if err != nil {
-				return nil, err
-			}
-			if len(l.items)+len(items) > maxRepeat {
-				return nil, &limitError{sentinel: ErrOutputTooLarge, detail: "list too large"}
-			}
-			l.items = append(l.items, items...)
-			return nil, nil
-		})
-	case "insert":
-		return m(func(args []any, kw *kwargs) (any, error) {
-			if err := argsCount("insert", args, kw, 2, 2); err != nil {
-				return nil, err
-			}
-			i, err := intArg(args[0])
-			if err != nil {
-				return nil, err
-			}
-			n := len(l.items)
-			if i < 0 {
-				i += n
-				if i < 0 {
-					i = 0
-				}
-			}
-			if i > n {
-				i = n
-			}
-			l.items = append(l.items[:i], append([]any{args[1]}, l.items[i:]...)...)
-			return nil, nil
-		})
-	case "pop":
-		return m(func(args []any, kw *kwargs) (any, error) {
-			if err := argsCount("pop", args, kw, 0, 1); err != nil {
-				return nil, err
-			}
-			if len(l.items) == 0 {
-				return nil, newErr(classIndex, "pop from empty list")
-			}
-			i := len(l.items) - 1
-			if len(args) == 1 {
-				j, err := intArg(args[0])
-				if err != nil {
+	return dictView{d: d, kind: name}, nil
+}
+
+func dictGet(d *pyDict, name string, args []any, kw *kwargs) (any, error) {
+	if err := argsCount("get", args, kw, 1, 2); err != nil {
+		return nil, err
+	}
+	if v, ok := d.get(args[0]); ok {
+		return v, nil
+	}
+	if len(args) == 2 {
+		return args[1], nil
+	}
+	return nil, nil
+}
+
+func dictCopy(d *pyDict, name string, args []any, kw *kwargs) (any, error) {
+	return d.copy(), nil
+}
+
+func dictUpdate(d *pyDict, name string, args []any, kw *kwargs) (any, error) {
+	if len(args) > 1 {
+		return nil, typeErrorf("update expected at most 1 argument, got %d", len(args))
+	}
+	if len(args) == 1 {
+		switch o := args[0].(type) {
+		case *pyDict:
+			for _, kv := range o.items() {
+				if err := d.set(kv[0], kv[1]); err != nil {
 					return nil, err
 				}
-				if j < 0 {
-					j += len(l.items)
-				}
-				if j < 0 || j >= len(l.items) {
-					return nil, newErr(classIndex, "pop index out of range")
-				}
-				i = j
 			}
-			v := l.items[i]
-			l.items = append(l.items[:i], l.items[i+1:]...)
-			return v, nil
-		})
-	case "remove":
-		return m(func(args []any, kw *kwargs) (any, error) {
-			if err := argsCount("list.remove", args, kw, 1, 1); err != nil {
+		default:
+			items, err := iterate(nil, o)
+			if err != nil {
 				return nil, err
 			}
-			for i, e := range l.items {
-				if pyEqual(e, args[0]) {
-					l.items = append(l.items[:i], l.items[i+1:]...)
-					return nil, nil
+			for _, it := range items {
+				pair, err := iterate(nil, it)
+				if err != nil || len(pair) != 2 {
+					return nil, valueErrorf("dictionary update sequence element has wrong length")
+				}
+				if err := d.set(pair[0], pair[1]); err != nil {
+					return nil, err
 				}
 			}
-			return nil, valueErrorf("list.remove(x): x not in list")
-		})
-	case "reverse":
-		return m(func(args []any, kw *kwargs) (any, error) {
-			for i, j := 0, len(l.items)-1; i < j; i, j = i+1, j-1 {
-				l.items[i], l.items[j] = l.items[j], l.items[i]
-			}
-			return nil, nil
-		})
+		}
+	}
+	if kw != nil {
+		for _, k := range kw.names {
+			_ = d.set(k, kw.vals[k])
+		}
+	}
+	return nil, nil
+}
+
+func dictPop(d *pyDict, name string, args []any, kw *kwargs) (any, error) {
+	if err := argsCount("pop", args, kw, 1, 2); err != nil {
+		return nil, err
+	}
+	if v, ok := d.get(args[0]); ok {
+		d.del(args[0])
+		return v, nil
+	}
+	if len(args) == 2 {
+		return args[1], nil
+	}
+	return nil, newErr(classKey, reprAny(args[0]))
+}
+
+func dictSetdefault(d *pyDict, name string, args []any, kw *kwargs) (any, error) {
+	if err := argsCount("setdefault", args, kw, 1, 2); err != nil {
+		return nil, err
+	}
+	if v, ok := d.get(args[0]); ok {
+		return v, nil
+	}
+	var def any
+	if len(args) == 2 {
+		def = args[1]
+	}
+	if err := d.set(args[0], def); err != nil {
+		return nil, err
+	}
+	return def, nil
+}
+
+func dictClear(d *pyDict, name string, args []any, kw *kwargs) (any, error) {
+	*d = *newDict(0)
+	return nil, nil
+}
+
+// listMethods are the list methods with a plain body, by name.
+var listMethods = map[string]func(l *pyList, name string, args []any, kw *kwargs) (any, error){
+	"append":  listAppend,
+	"extend":  listExtend,
+	"insert":  listInsert,
+	"pop":     listPop,
+	"remove":  listRemove,
+	"reverse": listReverse,
+	"copy":    listCopy,
+	"clear":   listClear,
+}
+
+func listMethod(l *pyList, name string) (any, bool) {
+	if fn, ok := listMethods[name]; ok {
+		return method(name, func(r *rt, args []any, kw *kwargs) (any, error) { return fn(l, name, args, kw) }), true
+	}
+	switch name {
 	case "sort":
 		return method(name, func(r *rt, args []any, kw *kwargs) (any, error) {
 			p, err := bindArgs("sort", args, kw, []string{"reverse"}, map[string]any{"reverse": false})
@@ -736,17 +734,119 @@ func listMethod(l *pyList, name string) (any, bool) {
 			l.items = sorted
 			return nil, nil
 		}), true
-	case "copy":
-		return m(func(args []any, kw *kwargs) (any, error) { return &pyList{items: append([]any(nil), l.items...)}, nil })
-	case "clear":
-		return m(func(args []any, kw *kwargs) (any, error) { l.items = nil; return nil, nil })
 	case "index", "count":
 		return seqMethod(l.items, name)
 	}
 	return nil, false
 }
 
+func listAppend(l *pyList, name string, args []any, kw *kwargs) (any, error) {
+	if err := argsCount("list.append", args, kw, 1, 1); err != nil {
+		return nil, err
+	}
+	if len(l.items) >= maxRepeat {
+		return nil, &limitError{sentinel: ErrOutputTooLarge, detail: "list too large"}
+	}
+	l.items = append(l.items, args[0])
+	return nil, nil
+}
+
+func listExtend(l *pyList, name string, args []any, kw *kwargs) (any, error) {
+	if err := argsCount("list.extend", args, kw, 1, 1); err != nil {
+		return nil, err
+	}
+	items, err := iterate(nil, args[0])
+	if err != nil {
+		return nil, err
+	}
+	if len(l.items)+len(items) > maxRepeat {
+		return nil, &limitError{sentinel: ErrOutputTooLarge, detail: "list too large"}
+	}
+	l.items = append(l.items, items...)
+	return nil, nil
+}
+
+func listInsert(l *pyList, name string, args []any, kw *kwargs) (any, error) {
+	if err := argsCount("insert", args, kw, 2, 2); err != nil {
+		return nil, err
+	}
+	i, err := intArg(args[0])
+	if err != nil {
+		return nil, err
+	}
+	n := len(l.items)
+	if i < 0 {
+		i += n
+		if i < 0 {
+			i = 0
+		}
+	}
+	if i > n {
+		i = n
+	}
+	l.items = append(l.items[:i], append([]any{args[1]}, l.items[i:]...)...)
+	return nil, nil
+}
+
+func listPop(l *pyList, name string, args []any, kw *kwargs) (any, error) {
+	if err := argsCount("pop", args, kw, 0, 1); err != nil {
+		return nil, err
+	}
+	if len(l.items) == 0 {
+		return nil, newErr(classIndex, "pop from empty list")
+	}
+	i := len(l.items) - 1
+	if len(args) == 1 {
+		j, err := intArg(args[0])
+		if err != nil {
+			return nil, err
+		}
+		if j < 0 {
+			j += len(l.items)
+		}
+		if j < 0 || j >= len(l.items) {
+			return nil, newErr(classIndex, "pop index out of range")
+		}
+		i = j
+	}
+	v := l.items[i]
+	l.items = append(l.items[:i], l.items[i+1:]...)
+	return v, nil
+}
+
+func listRemove(l *pyList, name string, args []any, kw *kwargs) (any, error) {
+	if err := argsCount("list.remove", args, kw, 1, 1); err != nil {
+		return nil, err
+	}
+	for i, e := range l.items {
+		if pyEqual(e, args[0]) {
+			l.items = append(l.items[:i], l.items[i+1:]...)
+			return nil, nil
+		}
+	}
+	return nil, valueErrorf("list.remove(x): x not in list")
+}
+
+func listReverse(l *pyList, name string, args []any, kw *kwargs) (any, error) {
+	for i, j := 0, len(l.items)-1; i < j; i, j = i+1, j-1 {
+		l.items[i], l.items[j] = l.items[j], l.items[i]
+	}
+	return nil, nil
+}
+
+func listCopy(l *pyList, name string, args []any, kw *kwargs) (any, error) {
+	return &pyList{items: append([]any(nil), l.items...)}, nil
+}
+
+func listClear(l *pyList, name string, args []any, kw *kwargs) (any, error) {
+	l.items = nil
+	return nil, nil
+}
+
 func tupleMethod(t pyTuple, name string) (any, bool) {
+	if v, ok := namedField(t, name); ok {
+		return v, true
+	}
 	switch name {
 	case "index", "count":
 		return seqMethod(t, name)

@@ -180,6 +180,9 @@ func binOp(op string, a, b any) (any, error) {
 	if m, ok := b.(markup); ok {
 		b = string(m)
 	}
+	if v, ok, err := operandOp(op, a, b); ok {
+		return v, err
+	}
 	if v, ok, err := numericOp(op, a, b); ok {
 		return v, err
 	}
@@ -736,6 +739,9 @@ func pyEqualDepth(a, b any, depth int) bool {
 	}
 	if _, ok := b.(*undefinedValue); ok {
 		return false
+	}
+	if e, ok := a.(interface{ pyEqual(any) bool }); ok {
+		return e.pyEqual(b)
 	}
 	if c, ok := numCompare(a, b); ok {
 		return c == 0

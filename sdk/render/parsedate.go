@@ -80,137 +80,156 @@ var (
 	timeRe = regexp.MustCompile(`^(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?$`)
 )
 
+// freeDate is the state of one dateutil-style parse.
+type freeDate struct {
+	year, month, day, hour, minute, sec, us int
+	pm                                      int // -1 unless am/pm was given
+	nums                                    []string
+	tz                                      any
+}
+
+// parseFreeDate is a subset of dateutil.parser.parse.
 func parseFreeDate(s string) (pyDateTime, bool) {
 	if d, ok := parseISO(s, false); ok {
 		return d, true
 	}
 	toks := tokRe.FindAllString(s, -1)
-	now := time.Now()
-	year, month, day := -1, -1, -1
-	hour, minute, sec, us := 0, 0, 0, 0
-	var nums []string
-	pm := -1
-	var tz any
-	for i := 0; i < len(toks); i++ {
-		t := toks[i]
-		lt := strings.ToLower(t)
-		switch {
-		case timeRe.MatchString(t):
-			m := timeRe.FindStringSubmatch(t)
-			hour, _ = strconv.Atoi(m[1])
-			minute, _ = strconv.Atoi(m[2])
-			if m[3] != "" {
-				sec, _ = strconv.Atoi(m[3])
-			}
-			if m[4] != "" {
-				frac := (m[4] + "000000")[:6]
-				us, _ = strconv.Atoi(frac)
-			}
-		case monthAbbr[lt] != 0:
-			if month > 0 {
-				return pyDateTime{}, false
-			}
-			month = monthAbbr[lt]
-		case weekdayWords[lt]:
-		case lt == "am" || lt == "pm":
-			pm = 0
-			if lt == "pm" {
-				pm = 1
-			}
-		case lt == "utc" || lt == "gmt" || lt == "z":
-			tz = &tzInfo{}
-		case (t[0] == '+' || t[0] == '-') && len(t) >= 5:
-			z := strings.ReplaceAll(t[1:], ":", "")
-			h, _ := strconv.Atoi(z[:2])
-			m, _ := strconv.Atoi(z[2:4])
-			off := h*3600 + m*60
-			if t[0] == '-' {
-				off = -off
-			}
-			tz = &tzInfo{offset: off}
-		case t[0] >= '0' && t[0] <= '9':
-			if strings.ContainsAny(t, ".,") {
-				return pyDateTime{}, false
-			}
-			nums = append(nums, t)
-		case t == "," || t == "/" || t == "-" || t == ".":
-		case lt == "of" || lt == "at" || lt == "on" || lt == "the" || lt == "t":
-		default:
+	p := &freeDate{year: -1, month: -1, day: -1, pm: -1}
+	for _, t := range toks {
+		if !p.token(t) {
 			return pyDateTime{}, false
 		}
 	}
-	// assign numbers to year/month/day as dateutil does (month first)
+	if !p.assignNumbers() {
+		return pyDateTime{}, false
+	}
+	if p.year < 0 && p.month < 0 && p.day < 0 && len(p.nums) == 0 && p.hour == 0 && p.minute == 0 && len(toks) == 0 {
+		return pyDateTime{}, false
+	}
+	now := time.Now()
+	if p.year < 0 {
+		p.year = now.Year()
+	}
+	if p.month < 0 {
+		p.month = int(now.Month())
+	}
+	if p.day < 0 {
+		p.day = now.Day()
+	}
+	if p.pm >= 0 {
+		p.hour %= 12
+		if p.pm == 1 {
+			p.hour += 12
+		}
+	}
+	d, err := makeDateTime([7]int{p.year, p.month, p.day, p.hour, p.minute, p.sec, p.us}, p.tz)
+	return d, err == nil
+}
+
+// token takes one token; false means the text is not a date.
+func (p *freeDate) token(t string) bool {
+	lt := strings.ToLower(t)
+	switch {
+	case timeRe.MatchString(t):
+		m := timeRe.FindStringSubmatch(t)
+		p.hour, _ = strconv.Atoi(m[1])
+		p.minute, _ = strconv.Atoi(m[2])
+		if m[3] != "" {
+			p.sec, _ = strconv.Atoi(m[3])
+		}
+		if m[4] != "" {
+			p.us, _ = strconv.Atoi((m[4] + "000000")[:6])
+		}
+	case monthAbbr[lt] != 0:
+		if p.month > 0 {
+			return false
+		}
+		p.month = monthAbbr[lt]
+	case weekdayWords[lt]:
+	case lt == "am" || lt == "pm":
+		p.pm = 0
+		if lt == "pm" {
+			p.pm = 1
+		}
+	case lt == "utc" || lt == "gmt" || lt == "z":
+		p.tz = &tzInfo{}
+	case (t[0] == '+' || t[0] == '-') && len(t) >= 5:
+		z := strings.ReplaceAll(t[1:], ":", "")
+		h, _ := strconv.Atoi(z[:2])
+		m, _ := strconv.Atoi(z[2:4])
+		off := h*3600 + m*60
+		if t[0] == '-' {
+			off = -off
+		}
+		p.tz = &tzInfo{offset: off}
+	case t[0] >= '0' && t[0] <= '9':
+		if strings.ContainsAny(t, ".,") {
+			return false
+		}
+		p.nums = append(p.nums, t)
+	case t == "," || t == "/" || t == "-" || t == ".":
+	case lt == "of" || lt == "at" || lt == "on" || lt == "the" || lt == "t":
+	default:
+		return false
+	}
+	return true
+}
+
+// assignNumbers gives the bare numbers to year, month and day as dateutil
+// does (month first).
+func (p *freeDate) assignNumbers() bool {
 	var small []int
-	for _, n := range nums {
+	for _, n := range p.nums {
 		v, _ := strconv.Atoi(n)
 		switch {
-		case len(n) == 8 && year < 0 && month < 0:
-			year, _ = strconv.Atoi(n[:4])
-			month, _ = strconv.Atoi(n[4:6])
-			day, _ = strconv.Atoi(n[6:])
+		case len(n) == 8 && p.year < 0 && p.month < 0:
+			p.year, _ = strconv.Atoi(n[:4])
+			p.month, _ = strconv.Atoi(n[4:6])
+			p.day, _ = strconv.Atoi(n[6:])
 		case len(n) >= 3 || v > 31:
-			if year >= 0 {
-				return pyDateTime{}, false
+			if p.year >= 0 {
+				return false
 			}
-			year = v
+			p.year = v
 			if len(n) <= 2 {
-				year += 2000
+				p.year += 2000
 			}
 		default:
 			small = append(small, v)
 		}
 	}
-	if month > 0 {
+	if p.month > 0 {
 		for _, v := range small {
 			switch {
-			case day < 0:
-				day = v
-			case year < 0:
-				year = 2000 + v
+			case p.day < 0:
+				p.day = v
+			case p.year < 0:
+				p.year = 2000 + v
 			default:
-				return pyDateTime{}, false
+				return false
 			}
 		}
-	} else {
-		switch len(small) {
-		case 0:
-		case 1:
-			day = small[0]
-		case 2, 3:
-			month, day = small[0], small[1]
-			if month > 12 {
-				month, day = day, month
-			}
-			if len(small) == 3 {
-				if year >= 0 {
-					return pyDateTime{}, false
-				}
-				year = 2000 + small[2]
-			}
-		default:
-			return pyDateTime{}, false
+		return true
+	}
+	switch len(small) {
+	case 0:
+	case 1:
+		p.day = small[0]
+	case 2, 3:
+		p.month, p.day = small[0], small[1]
+		if p.month > 12 {
+			p.month, p.day = p.day, p.month
 		}
-	}
-	if year < 0 && month < 0 && day < 0 && len(nums) == 0 && hour == 0 && minute == 0 && len(toks) == 0 {
-		return pyDateTime{}, false
-	}
-	if year < 0 {
-		year = now.Year()
-	}
-	if month < 0 {
-		month = int(now.Month())
-	}
-	if day < 0 {
-		day = now.Day()
-	}
-	if pm >= 0 {
-		hour %= 12
-		if pm == 1 {
-			hour += 12
+		if len(small) == 3 {
+			if p.year >= 0 {
+				return false
+			}
+			p.year = 2000 + small[2]
 		}
+	default:
+		return false
 	}
-	d, err := makeDateTime([7]int{year, month, day, hour, minute, sec, us}, tz)
-	return d, err == nil
+	return true
 }
 
 var parsedateModule = &module{name: "dateutil.parser", attrs: map[string]any{
@@ -226,7 +245,7 @@ var parsedateModule = &module{name: "dateutil.parser", attrs: map[string]any{
 		if !ok {
 			return nil, newErr(classParser, "Unknown string format: "+s)
 		}
-		return d, nil
+		return dateutilZone(d, namesUTC(s)), nil
 	}},
 	"isoparse": &builtinFunc{name: "isoparse", typName: "function", fn: func(r *rt, args []any, kw *kwargs) (any, error) {
 		s, err := oneStringArg("isoparse", "dt_str", args, kw)
@@ -237,6 +256,6 @@ var parsedateModule = &module{name: "dateutil.parser", attrs: map[string]any{
 		if !ok {
 			return nil, valueErrorf("Invalid isoformat string: %s", reprAny(s))
 		}
-		return d, nil
+		return dateutilZone(d, false), nil
 	}},
 }}

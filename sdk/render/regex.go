@@ -1,171 +1,218 @@
 package render
 
 import (
+	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"sync"
+	"time"
+
+	"github.com/dlclark/regexp2/v2"
 )
 
-// utils.re is Python's re module on Go's RE2 engine. RE2 has no
-// look-around assertions, backreferences or possessive quantifiers, and
-// \d \w \s \b are ASCII-only; a pattern using them fails with re.error.
+// utils.re is Python's re module on regexp2 (a backtracking engine with
+// look-around, backreferences, atomic groups and possessive quantifiers).
+// Patterns are translated from Python's syntax first (regex_translate.go).
+// A hostile pattern cannot hang a worker: each match attempt is limited to
+// reMatchTimeout, and one call (sub, findall, split, …) to reCallBudget.
 
 const (
-	reIgnoreCase = 2
-	reMultiline  = 8
-	reDotAll     = 16
-	reVerbose    = 64
-	reASCII      = 256
+	// reMatchTimeout bounds one match attempt.
+	reMatchTimeout = time.Second
+	// reCallBudget bounds the matching time of one re function call.
+	reCallBudget = 2 * time.Second
+	// reMaxPattern bounds the pattern length, in characters.
+	reMaxPattern = 64 << 10
 )
+
+// pyRegex is a compiled Python pattern (re.Pattern).
+type pyRegex struct {
+	pattern  string
+	flags    int64
+	groups   int
+	names    []string // names[i] is the name of group i+1, or ""
+	re       *regexp2.Regexp
+	anchored *regexp2.Regexp // the pattern at the start position only
+	nonEmpty *regexp2.Regexp // a non-empty match at the start position
+	full     *regexp2.Regexp // the whole of the text from the start position
+}
 
 var reCache = struct {
 	sync.Mutex
-	m map[string]*regexp.Regexp
-}{m: map[string]*regexp.Regexp{}}
+	m map[string]*pyRegex
+}{m: map[string]*pyRegex{}}
 
-func compileRe(pattern string, flags int64) (*regexp.Regexp, error) {
+func compileRe(pattern string, flags int64) (*pyRegex, error) {
 	key := fmt.Sprintf("%d:%s", flags, pattern)
 	reCache.Lock()
-	re, ok := reCache.m[key]
+	p, ok := reCache.m[key]
 	reCache.Unlock()
 	if ok {
-		return re, nil
+		return p, nil
 	}
-	p := pattern
-	var f string
-	if flags&reIgnoreCase != 0 {
-		f += "i"
-	}
-	if flags&reMultiline != 0 {
-		f += "m"
-	}
-	if flags&reDotAll != 0 {
-		f += "s"
-	}
-	if f != "" {
-		p = "(?" + f + ")" + p
-	}
-	p = translatePattern(p, flags&reASCII != 0)
-	re, err := regexp.Compile(p)
+	p, err := newRegex(pattern, flags)
 	if err != nil {
-		msg := err.Error()
-		msg = strings.TrimPrefix(msg, "error parsing regexp: ")
-		return nil, newErr(classRegexError, "unsupported regular expression (Go RE2 syntax): "+msg)
+		return nil, err
 	}
 	reCache.Lock()
 	if len(reCache.m) > 512 {
-		reCache.m = map[string]*regexp.Regexp{}
+		reCache.m = map[string]*pyRegex{}
 	}
-	reCache.m[key] = re
+	reCache.m[key] = p
 	reCache.Unlock()
-	return re, nil
+	return p, nil
 }
 
-// translatePattern adapts Python syntax to RE2: \Z is \z, and unless
-// re.ASCII is set \d \w \s match Unicode as in Python 3 (RE2's are ASCII).
-func translatePattern(p string, ascii bool) string {
-	var b strings.Builder
-	inClass := false
-	for i := 0; i < len(p); i++ {
-		c := p[i]
-		if c == '\\' && i+1 < len(p) {
-			n := p[i+1]
-			i++
-			rep := ""
-			switch n {
-			case 'Z':
-				rep = `\z`
-			case 'd':
-				if !ascii {
-					rep = `\p{Nd}`
-				}
-			case 'D':
-				if !ascii {
-					rep = `\P{Nd}`
-				}
-			case 'w':
-				if !ascii {
-					rep = `\p{L}\p{N}_`
-					if !inClass {
-						rep = "[" + rep + "]"
-					}
-				}
-			case 'W':
-				if !ascii && !inClass {
-					rep = `[^\p{L}\p{N}_]`
-				}
-			case 's':
-				if !ascii {
-					rep = `\s\x{1c}-\x{1f}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}\v`
-					if !inClass {
-						rep = "[" + rep + "]"
-					}
-				}
-			}
-			if rep == "" {
-				b.WriteByte(c)
-				b.WriteByte(n)
-			} else {
-				b.WriteString(rep)
-			}
-			continue
-		}
-		switch {
-		case c == '[' && !inClass:
-			inClass = true
-			b.WriteByte(c)
-			if i+1 < len(p) && p[i+1] == '^' {
-				b.WriteByte('^')
-				i++
-			}
-			if i+1 < len(p) && p[i+1] == ']' {
-				b.WriteByte(']')
-				i++
-			}
-			continue
-		case c == ']' && inClass:
-			inClass = false
-		}
-		b.WriteByte(c)
+func newRegex(pattern string, flags int64) (*pyRegex, error) {
+	if len(pattern) > reMaxPattern {
+		return nil, newErr(classRegexError, fmt.Sprintf("pattern too long (over %d bytes)", reMaxPattern))
 	}
-	return b.String()
+	t, err := translateRe(pattern, flags)
+	if err != nil {
+		return nil, err
+	}
+	body := t.out.String()
+	p := &pyRegex{pattern: pattern, flags: t.flags | reUnicode*boolInt(t.flags&reASCII == 0), groups: t.groups, names: make([]string, t.groups)}
+	for n, g := range t.names {
+		p.names[g-1] = n
+	}
+	forms := []*(*regexp2.Regexp){&p.re, &p.anchored, &p.nonEmpty, &p.full}
+	for i, src := range []string{body, `\G(?:` + body + `)`, `\G(?:` + body + `)(?<!\G)`, `\G(?:` + body + `)\z`} {
+		re, err := regexp2.Compile(src, t.options(), regexp2.OptionMaintainCaptureOrder())
+		if err != nil {
+			msg := strings.TrimPrefix(err.Error(), "error parsing regexp: ")
+			return nil, newErr(classRegexError, msg)
+		}
+		re.MatchTimeout = reMatchTimeout
+		*forms[i] = re
+	}
+	return p, nil
 }
 
-// reMatch is Python's re.Match.
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// reRun is one re function call: the text as runes and the time budget.
+type reRun struct {
+	p        *pyRegex
+	s        string
+	runes    []rune
+	start    int // pos: where matching starts
+	deadline time.Time
+}
+
+func newRun(p *pyRegex, s string) *reRun {
+	return &reRun{p: p, s: s, runes: []rune(s), deadline: time.Now().Add(reCallBudget)}
+}
+
+func reMatchError(err error) error {
+	if errors.Is(err, regexp2.ErrBacktrackingStackLimit) {
+		return newErr(classRegexError, "regular expression match exceeded the backtracking limit")
+	}
+	return newErr(classRegexError, fmt.Sprintf("regular expression match timed out after %s", reMatchTimeout))
+}
+
+// find runs one of the pattern's forms at pos.
+func (r *reRun) find(re *regexp2.Regexp, pos int) (*reMatch, error) {
+	if time.Now().After(r.deadline) {
+		return nil, newErr(classRegexError, fmt.Sprintf("regular expression matching took more than %s in one call", reCallBudget))
+	}
+	m, err := re.FindRunesMatchStartingAt(r.runes, pos)
+	if err != nil {
+		return nil, reMatchError(err)
+	}
+	if m == nil {
+		return nil, nil
+	}
+	return newReMatch(r, m), nil
+}
+
+// each calls fn for every match in Python 3.7+ order: an empty match is
+// allowed right after a non-empty one, and after an empty match the next
+// one must be non-empty or start later.
+func (r *reRun) each(limit int, fn func(m *reMatch) error) error {
+	pos, mustAdvance, n := r.start, false, 0
+	for pos <= len(r.runes) && (limit <= 0 || n < limit) {
+		var m *reMatch
+		var err error
+		if mustAdvance {
+			if m, err = r.find(r.p.nonEmpty, pos); err != nil {
+				return err
+			}
+			if m == nil && pos < len(r.runes) {
+				m, err = r.find(r.p.re, pos+1)
+			}
+		} else {
+			m, err = r.find(r.p.re, pos)
+		}
+		if err != nil {
+			return err
+		}
+		if m == nil {
+			return nil
+		}
+		if err := fn(m); err != nil {
+			return err
+		}
+		n++
+		pos, mustAdvance = m.pos[1], m.pos[0] == m.pos[1]
+	}
+	return nil
+}
+
+// reMatch is Python's re.Match: group spans in characters.
 type reMatch struct {
-	re  *regexp.Regexp
-	s   string
-	loc []int // byte offsets from FindStringSubmatchIndex
+	p      *pyRegex
+	s      string
+	runes  []rune
+	pos    []int // start, end of each group; -1, -1 when it did not take part
+	start  int   // the pos argument
+	endpos int
+}
+
+func newReMatch(r *reRun, m *regexp2.Match) *reMatch {
+	out := &reMatch{p: r.p, s: r.s, runes: r.runes, pos: make([]int, 2*(r.p.groups+1)), start: r.start, endpos: len(r.runes)}
+	for i := 0; i <= r.p.groups; i++ {
+		g := m.GroupByNumber(i)
+		if g == nil || len(g.Captures) == 0 {
+			out.pos[2*i], out.pos[2*i+1] = -1, -1
+			continue
+		}
+		out.pos[2*i], out.pos[2*i+1] = g.RuneIndex, g.RuneIndex+g.RuneLength
+	}
+	return out
 }
 
 func (m *reMatch) groupIndex(g any) (int, error) {
 	switch t := g.(type) {
 	case int64:
-		if t < 0 || int(t) > m.re.NumSubexp() {
-			return 0, newErr(classIndex, "no such group")
+		if t >= 0 && int(t) <= m.p.groups {
+			return int(t), nil
 		}
-		return int(t), nil
 	case bool:
 		if t {
 			return 1, nil
 		}
 		return 0, nil
 	case string:
-		i := m.re.SubexpIndex(t)
-		if i < 0 {
-			return 0, newErr(classIndex, "no such group")
+		for i, n := range m.p.names {
+			if n == t {
+				return i + 1, nil
+			}
 		}
-		return i, nil
 	}
 	return 0, newErr(classIndex, "no such group")
 }
 
 func (m *reMatch) group(i int) any {
-	if m.loc[2*i] < 0 {
+	if m.pos[2*i] < 0 {
 		return nil
 	}
-	return m.s[m.loc[2*i]:m.loc[2*i+1]]
+	return string(m.runes[m.pos[2*i]:m.pos[2*i+1]])
 }
 
 func (m *reMatch) groupArg(g any) (any, error) {
@@ -176,375 +223,6 @@ func (m *reMatch) groupArg(g any) (any, error) {
 	return m.group(i), nil
 }
 
-func (m *reMatch) runeOffset(b int) int64 {
-	if b < 0 {
-		return -1
-	}
-	return int64(len([]rune(m.s[:b])))
-}
-
 func (m *reMatch) span(i int) [2]int64 {
-	return [2]int64{m.runeOffset(m.loc[2*i]), m.runeOffset(m.loc[2*i+1])}
-}
-
-func (m *reMatch) getattr(name string) (any, bool) {
-	groupArgs := func(args []any) (int, error) {
-		if len(args) == 0 {
-			return 0, nil
-		}
-		return m.groupIndex(args[0])
-	}
-	switch name {
-	case "string":
-		return m.s, true
-	case "lastindex":
-		last := -1
-		for i := 1; i <= m.re.NumSubexp(); i++ {
-			if m.loc[2*i] >= 0 {
-				last = i
-			}
-		}
-		if last < 0 {
-			return nil, true
-		}
-		return int64(last), true
-	case "group":
-		return method(name, func(r *rt, args []any, kw *kwargs) (any, error) {
-			if len(args) <= 1 {
-				i, err := groupArgs(args)
-				if err != nil {
-					return nil, err
-				}
-				return m.group(i), nil
-			}
-			out := make(pyTuple, len(args))
-			for k, a := range args {
-				v, err := m.groupArg(a)
-				if err != nil {
-					return nil, err
-				}
-				out[k] = v
-			}
-			return out, nil
-		}), true
-	case "groups":
-		return method(name, func(r *rt, args []any, kw *kwargs) (any, error) {
-			p, err := bindArgs("groups", args, kw, []string{"default"}, map[string]any{"default": nil})
-			if err != nil {
-				return nil, err
-			}
-			out := make(pyTuple, m.re.NumSubexp())
-			for i := range out {
-				v := m.group(i + 1)
-				if v == nil {
-					v = p["default"]
-				}
-				out[i] = v
-			}
-			return out, nil
-		}), true
-	case "groupdict":
-		return method(name, func(r *rt, args []any, kw *kwargs) (any, error) {
-			d := newDict(0)
-			for i, n := range m.re.SubexpNames() {
-				if n != "" {
-					_ = d.set(n, m.group(i))
-				}
-			}
-			return d, nil
-		}), true
-	case "start", "end", "span":
-		return method(name, func(r *rt, args []any, kw *kwargs) (any, error) {
-			i, err := groupArgs(args)
-			if err != nil {
-				return nil, err
-			}
-			sp := m.span(i)
-			switch name {
-			case "start":
-				return sp[0], nil
-			case "end":
-				return sp[1], nil
-			}
-			return pyTuple{sp[0], sp[1]}, nil
-		}), true
-	}
-	return nil, false
-}
-
-func reFlags(v any) (int64, error) {
-	switch t := v.(type) {
-	case nil:
-		return 0, nil
-	case int64:
-		return t, nil
-	}
-	return 0, typeErrorf("flags must be an int")
-}
-
-func reArgs(fname string, args []any, kw *kwargs, names []string, defaults map[string]any) (*regexp.Regexp, map[string]any, error) {
-	p, err := bindArgs(fname, args, kw, names, defaults)
-	if err != nil {
-		return nil, nil, err
-	}
-	pat, ok := asString(p["pattern"])
-	if !ok {
-		if u, isU := p["pattern"].(*undefinedValue); isU {
-			return nil, nil, u.err()
-		}
-		return nil, nil, typeErrorf("first argument must be string or compiled pattern")
-	}
-	flags, err := reFlags(p["flags"])
-	if err != nil {
-		return nil, nil, err
-	}
-	if s, ok := p["string"]; ok {
-		if _, ok := asString(s); !ok {
-			if u, isU := s.(*undefinedValue); isU {
-				return nil, nil, u.err()
-			}
-			return nil, nil, typeErrorf("expected string or bytes-like object, got '%s'", typeName(s))
-		}
-	}
-	re, err := compileRe(pat, flags)
-	return re, p, err
-}
-
-func reMatchFunc(mode string) *builtinFunc {
-	return &builtinFunc{name: mode, typName: "function", fn: func(r *rt, args []any, kw *kwargs) (any, error) {
-		re, p, err := reArgs(mode, args, kw, []string{"pattern", "string", "flags"}, map[string]any{"flags": int64(0)})
-		if err != nil {
-			return nil, err
-		}
-		s, _ := asString(p["string"])
-		switch mode {
-		case "fullmatch":
-			full, err := compileRe(`^(?:`+re.String()+`)\z`, 0)
-			if err != nil {
-				return nil, err
-			}
-			loc := full.FindStringSubmatchIndex(s)
-			if loc == nil {
-				return nil, nil
-			}
-			return &reMatch{re: full, s: s, loc: loc}, nil
-		case "match":
-			anchored, err := compileRe(`^(?:`+re.String()+`)`, 0)
-			if err != nil {
-				return nil, err
-			}
-			loc := anchored.FindStringSubmatchIndex(s)
-			if loc == nil {
-				return nil, nil
-			}
-			return &reMatch{re: anchored, s: s, loc: loc}, nil
-		}
-		loc := re.FindStringSubmatchIndex(s)
-		if loc == nil {
-			return nil, nil
-		}
-		return &reMatch{re: re, s: s, loc: loc}, nil
-	}}
-}
-
-// pyReplTemplate converts a Python replacement template (\1, \g<name>) to
-// the expansion of each match.
-func expandRepl(repl string, m *reMatch) (string, error) {
-	var b strings.Builder
-	for i := 0; i < len(repl); i++ {
-		c := repl[i]
-		if c != '\\' || i+1 >= len(repl) {
-			b.WriteByte(c)
-			continue
-		}
-		i++
-		n := repl[i]
-		switch {
-		case n >= '0' && n <= '9':
-			j := i
-			for j < len(repl) && j-i < 2 && repl[j] >= '0' && repl[j] <= '9' {
-				j++
-			}
-			var g int
-			fmt.Sscanf(repl[i:j], "%d", &g)
-			if g > m.re.NumSubexp() {
-				return "", newErr(classRegexError, fmt.Sprintf("invalid group reference %d at position %d", g, i-1))
-			}
-			if v := m.group(g); v != nil {
-				b.WriteString(v.(string))
-			}
-			i = j - 1
-		case n == 'g':
-			end := strings.IndexByte(repl[i:], '>')
-			if i+1 >= len(repl) || repl[i+1] != '<' || end < 0 {
-				return "", newErr(classRegexError, fmt.Sprintf("missing < at position %d", i-1))
-			}
-			name := repl[i+2 : i+end]
-			var key any = name
-			var g int
-			if _, err := fmt.Sscanf(name, "%d", &g); err == nil {
-				key = int64(g)
-			}
-			idx, err := m.groupIndex(key)
-			if err != nil {
-				return "", newErr(classIndex, "unknown group name '"+name+"'")
-			}
-			if v := m.group(idx); v != nil {
-				b.WriteString(v.(string))
-			}
-			i += end
-		case n == 'n':
-			b.WriteByte('\n')
-		case n == 't':
-			b.WriteByte('\t')
-		case n == 'r':
-			b.WriteByte('\r')
-		case n == '\\':
-			b.WriteByte('\\')
-		default:
-			if (n >= 'a' && n <= 'z') || (n >= 'A' && n <= 'Z') {
-				return "", newErr(classRegexError, fmt.Sprintf("bad escape \\%c at position %d", n, i-1))
-			}
-			b.WriteByte('\\')
-			b.WriteByte(n)
-		}
-	}
-	return b.String(), nil
-}
-
-func reSub(r *rt, args []any, kw *kwargs) (any, error) {
-	re, p, err := reArgs("sub", args, kw, []string{"pattern", "repl", "string", "count", "flags"}, map[string]any{"count": int64(0), "flags": int64(0)})
-	if err != nil {
-		return nil, err
-	}
-	s, _ := asString(p["string"])
-	count, err := intArg(p["count"])
-	if err != nil {
-		return nil, err
-	}
-	var b strings.Builder
-	last := 0
-	n := 0
-	for _, loc := range re.FindAllStringSubmatchIndex(s, -1) {
-		if count > 0 && n >= count {
-			break
-		}
-		m := &reMatch{re: re, s: s, loc: loc}
-		b.WriteString(s[last:loc[0]])
-		switch rp := p["repl"].(type) {
-		case string:
-			out, err := expandRepl(rp, m)
-			if err != nil {
-				return nil, err
-			}
-			b.WriteString(out)
-		case callable:
-			v, err := rp.call(r, []any{m}, nil)
-			if err != nil {
-				return nil, err
-			}
-			b.WriteString(pyStr(v))
-		default:
-			return nil, typeErrorf("expected str instance, %s found", typeName(rp))
-		}
-		last = loc[1]
-		n++
-	}
-	b.WriteString(s[last:])
-	return b.String(), nil
-}
-
-func reFindall(r *rt, args []any, kw *kwargs) (any, error) {
-	re, p, err := reArgs("findall", args, kw, []string{"pattern", "string", "flags"}, map[string]any{"flags": int64(0)})
-	if err != nil {
-		return nil, err
-	}
-	s, _ := asString(p["string"])
-	out := []any{}
-	for _, loc := range re.FindAllStringSubmatchIndex(s, -1) {
-		m := &reMatch{re: re, s: s, loc: loc}
-		switch re.NumSubexp() {
-		case 0:
-			out = append(out, m.group(0))
-		case 1:
-			v := m.group(1)
-			if v == nil {
-				v = ""
-			}
-			out = append(out, v)
-		default:
-			t := make(pyTuple, re.NumSubexp())
-			for i := range t {
-				v := m.group(i + 1)
-				if v == nil {
-					v = ""
-				}
-				t[i] = v
-			}
-			out = append(out, t)
-		}
-	}
-	return &pyList{items: out}, nil
-}
-
-func reSplit(r *rt, args []any, kw *kwargs) (any, error) {
-	re, p, err := reArgs("split", args, kw, []string{"pattern", "string", "maxsplit", "flags"}, map[string]any{"maxsplit": int64(0), "flags": int64(0)})
-	if err != nil {
-		return nil, err
-	}
-	s, _ := asString(p["string"])
-	maxsplit, err := intArg(p["maxsplit"])
-	if err != nil {
-		return nil, err
-	}
-	out := []any{}
-	last := 0
-	n := 0
-	for _, loc := range re.FindAllStringSubmatchIndex(s, -1) {
-		if maxsplit > 0 && n >= maxsplit {
-			break
-		}
-		out = append(out, s[last:loc[0]])
-		m := &reMatch{re: re, s: s, loc: loc}
-		for i := 1; i <= re.NumSubexp(); i++ {
-			out = append(out, m.group(i))
-		}
-		last = loc[1]
-		n++
-	}
-	out = append(out, s[last:])
-	return &pyList{items: out}, nil
-}
-
-var reModule = &module{name: "re", attrs: map[string]any{
-	"match":      reMatchFunc("match"),
-	"search":     reMatchFunc("search"),
-	"fullmatch":  reMatchFunc("fullmatch"),
-	"sub":        &builtinFunc{name: "sub", typName: "function", fn: reSub},
-	"findall":    &builtinFunc{name: "findall", typName: "function", fn: reFindall},
-	"split":      &builtinFunc{name: "split", typName: "function", fn: reSplit},
-	"escape":     &builtinFunc{name: "escape", typName: "function", fn: reEscape},
-	"I":          int64(reIgnoreCase),
-	"IGNORECASE": int64(reIgnoreCase),
-	"M":          int64(reMultiline),
-	"MULTILINE":  int64(reMultiline),
-	"S":          int64(reDotAll),
-	"DOTALL":     int64(reDotAll),
-	"A":          int64(reASCII),
-	"ASCII":      int64(reASCII),
-}}
-
-func reEscape(r *rt, args []any, kw *kwargs) (any, error) {
-	s, err := oneStringArg("escape", "pattern", args, kw)
-	if err != nil {
-		return nil, err
-	}
-	var b strings.Builder
-	for _, c := range s {
-		if strings.ContainsRune("()[]{}?*+-|^$\\.&~# \t\n\r\v\f", c) {
-			b.WriteByte('\\')
-		}
-		b.WriteRune(c)
-	}
-	return b.String(), nil
+	return [2]int64{int64(m.pos[2*i]), int64(m.pos[2*i+1])}
 }

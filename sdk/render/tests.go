@@ -146,7 +146,7 @@ func sameAs(a, b any) bool {
 		return ok && x == y && x >= -5 && x <= 256
 	case *pyDict, *pyList:
 		return a == b
-	case *apd.Decimal:
+	case *apd.Decimal, *tzInfo, *module, *builtinFunc, *pyRegex, *rdWeekday:
 		return a == b
 	case string:
 		y, ok := b.(string)

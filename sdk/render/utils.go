@@ -222,6 +222,8 @@ func (u *uuidValue) getattr(name string) (any, bool) {
 		return "urn:uuid:" + u.String(), true
 	case "version":
 		return int64(u.b[6] >> 4), true
+	case "variant":
+		return "specified in RFC 4122", true
 	case "int":
 		return normInt(new(big.Int).SetBytes(u.b[:])), true
 	}
@@ -302,7 +304,7 @@ func nowLocal() pyDateTime {
 }
 
 var datetimeClass = classFunc("datetime", func(r *rt, args []any, kw *kwargs) (any, error) {
-	f, tz, err := dtArgs("datetime", args, kw)
+	f, tz, err := dtArgs("function", args, kw)
 	if err != nil {
 		return nil, err
 	}
@@ -317,8 +319,7 @@ var datetimeClass = classFunc("datetime", func(r *rt, args []any, kw *kwargs) (a
 		case nil:
 			return nowLocal(), nil
 		case *tzInfo:
-			t := time.Now().In(z.location())
-			return pyDateTime{t: t.Truncate(time.Microsecond)}, nil
+			return inZone(time.Now().Truncate(time.Microsecond), z), nil
 		}
 		return nil, typeErrorf("tzinfo argument must be None or of a tzinfo subclass, not type '%s'", typeName(p["tz"]))
 	}),
@@ -364,7 +365,7 @@ var datetimeClass = classFunc("datetime", func(r *rt, args []any, kw *kwargs) (a
 		sec, frac := math.Modf(f)
 		t := time.Unix(int64(sec), int64(math.RoundToEven(frac*1e6))*1000)
 		if z, ok := p["tz"].(*tzInfo); ok {
-			return pyDateTime{t: t.In(z.location())}, nil
+			return inZone(t, z), nil
 		}
 		lt := t.Local()
 		return pyDateTime{t: time.Date(lt.Year(), lt.Month(), lt.Day(), lt.Hour(), lt.Minute(), lt.Second(), lt.Nanosecond(), time.UTC), naive: true}, nil
@@ -418,9 +419,17 @@ var dateClass = classFunc("date", func(r *rt, args []any, kw *kwargs) (any, erro
 
 var timeClass = classFunc("time", func(r *rt, args []any, kw *kwargs) (any, error) {
 	names := []string{"hour", "minute", "second", "microsecond"}
-	p, err := bindArgs("time", args, kw, names, map[string]any{"hour": int64(0), "minute": int64(0), "second": int64(0), "microsecond": int64(0)})
+	p, err := bindArgs("time", args, kw, append(names, "tzinfo", "fold"), map[string]any{"hour": int64(0), "minute": int64(0), "second": int64(0), "microsecond": int64(0), "tzinfo": nil, "fold": int64(0)})
 	if err != nil {
 		return nil, err
+	}
+	var tz *tzInfo
+	switch z := p["tzinfo"].(type) {
+	case nil:
+	case *tzInfo:
+		tz = z
+	default:
+		return nil, typeErrorf("tzinfo argument must be None or of a tzinfo subclass, not type '%s'", typeName(z))
 	}
 	var f [4]int
 	for i, n := range names {
@@ -434,7 +443,7 @@ var timeClass = classFunc("time", func(r *rt, args []any, kw *kwargs) (any, erro
 			return nil, valueErrorf("%s must be in 0..%d", n, limits[i])
 		}
 	}
-	return pyTime{h: f[0], m: f[1], s: f[2], us: f[3]}, nil
+	return pyTime{h: f[0], m: f[1], s: f[2], us: f[3], tz: tz}, nil
 }, nil)
 
 // ---- os.path ----
@@ -549,6 +558,19 @@ func pathFunc1(name string, fn func(string) any) *builtinFunc {
 
 var dateutilModule = &module{name: "dateutil", attrs: map[string]any{}}
 
-func init() { dateutilModule.attrs["parser"] = parsedateModule }
+// relativedeltaModule is dateutil.relativedelta.
+var relativedeltaModule = &module{name: "dateutil.relativedelta", attrs: map[string]any{
+	"relativedelta": &builtinFunc{name: "relativedelta", typName: "type", repr: "<class 'dateutil.relativedelta.relativedelta'>", fn: relativedeltaNew},
+}}
+
+func init() {
+	dateutilModule.attrs["parser"] = parsedateModule
+	dateutilModule.attrs["relativedelta"] = relativedeltaModule
+	dateutilModule.attrs["tz"] = tzModule
+	dateutilModule.attrs["easter"] = easterModule
+	for i, n := range rdWeekdayNames {
+		relativedeltaModule.attrs[n] = &rdWeekday{day: i}
+	}
+}
 
 var _ = apd.New

@@ -3,7 +3,6 @@ package render
 import (
 	"fmt"
 	"math/big"
-	"strconv"
 	"strings"
 
 	"github.com/cockroachdb/apd/v3"
@@ -406,12 +405,20 @@ func typeName(v any) string {
 		return "uuid.UUID"
 	case *reMatch:
 		return "re.Match"
+	case *pyRegex:
+		return "re.Pattern"
 	case *tzInfo:
+		if t.kind != "" {
+			return t.kind
+		}
 		return "datetime.timezone"
 	case *namespace:
 		return "Namespace"
 	case *loopCtx:
 		return "LoopContext"
+	}
+	if o, ok := v.(pyObject); ok {
+		return o.typeName()
 	}
 	return fmt.Sprintf("%T", v)
 }
@@ -432,11 +439,16 @@ func objectTypeRepr(v any) string {
 	case pyTimedelta:
 		return "datetime.timedelta object"
 	case *tzInfo:
+		if t.kind != "" {
+			return "dateutil.tz.tz." + t.kind + " object"
+		}
 		return "datetime.timezone object"
 	case *uuidValue:
 		return "uuid.UUID object"
 	case *reMatch:
 		return "re.Match object"
+	case *pyRegex:
+		return "re.Pattern object"
 	case markup:
 		return "markupsafe.Markup object"
 	case *macroValue:
@@ -449,6 +461,9 @@ func objectTypeRepr(v any) string {
 		if t.typName != "" {
 			return t.typName + " object"
 		}
+	}
+	if o, ok := v.(pyObject); ok {
+		return o.qualName() + " object"
 	}
 	return typeName(v) + " object"
 }
@@ -484,6 +499,8 @@ func truthy(v any) bool {
 		return t.length() > 0
 	case dictView:
 		return t.d.Len() > 0
+	case interface{ truth() bool }:
+		return t.truth()
 	}
 	return true
 }
@@ -508,6 +525,9 @@ func pyStr(v any) string {
 	case pyTimedelta:
 		return t.str()
 	case *tzInfo:
+		if t.kind != "" {
+			return t.repr()
+		}
 		return t.name()
 	case *uuidValue:
 		return t.String()
@@ -524,30 +544,25 @@ func reprAny(v any) string {
 	return b.String()
 }
 
-func writeRepr(b *strings.Builder, v any, depth int) {
-	if depth > 100 {
-		b.WriteString("...")
-		return
-	}
+// reprOpts prints through sdk/value's repr printer, with reprHook for the
+// renderer's own types.
+var reprOpts value.ReprOptions
+
+func init() { reprOpts = value.ReprOptions{MaxDepth: 100, Hook: reprHook} }
+
+// writeRepr writes Python's repr(v).
+func writeRepr(b *strings.Builder, v any, depth int) { value.WriteRepr(b, v, reprOpts, depth) }
+
+func writeSeq(b *strings.Builder, items []any, open, closing string, depth int) {
+	value.WriteSeqRepr(b, items, open, closing, reprOpts, depth)
+}
+
+// reprHook is repr for the renderer's types (everything but the scalars
+// and value-model containers sdk/value prints itself).
+func reprHook(b *strings.Builder, v any, depth int) bool {
 	switch t := v.(type) {
-	case nil:
-		b.WriteString("None")
 	case *undefinedValue:
 		b.WriteString("Undefined")
-	case bool:
-		if t {
-			b.WriteString("True")
-		} else {
-			b.WriteString("False")
-		}
-	case int64:
-		b.WriteString(strconv.FormatInt(t, 10))
-	case *big.Int:
-		b.WriteString(t.String())
-	case float64:
-		b.WriteString(value.FormatFloat(t))
-	case string:
-		b.WriteString(value.QuoteString(t))
 	case markup:
 		b.WriteString("Markup(" + value.QuoteString(string(t)) + ")")
 	case *apd.Decimal:
@@ -578,11 +593,15 @@ func writeRepr(b *strings.Builder, v any, depth int) {
 	case *pyList:
 		writeSeq(b, t.items, "[", "]", depth)
 	case pyTuple:
+		if c := namedClass(t); c != nil {
+			writeNamedTuple(b, t, c, depth)
+			return true
+		}
 		if len(t) == 1 {
 			b.WriteByte('(')
 			writeRepr(b, t[0], depth+1)
 			b.WriteString(",)")
-			return
+			return true
 		}
 		writeSeq(b, t, "(", ")", depth)
 	case pyRange:
@@ -601,6 +620,8 @@ func writeRepr(b *strings.Builder, v any, depth int) {
 		b.WriteString("<Namespace ")
 		writeRepr(b, t.attrs, depth+1)
 		b.WriteString(">")
+	case *pyRegex:
+		b.WriteString(t.repr())
 	case *reMatch:
 		fmt.Fprintf(b, "<re.Match object; span=(%d, %d), match=%s>", t.span(0)[0], t.span(0)[1], value.QuoteString(t.group(0).(string)))
 	case *builtinFunc:
@@ -613,20 +634,12 @@ func writeRepr(b *strings.Builder, v any, depth int) {
 		b.WriteString("<module '" + t.name + "'>")
 	case *loopCtx:
 		fmt.Fprintf(b, "<LoopContext %d/%d>", t.index0+1, t.length)
+	case pyObject:
+		b.WriteString(t.repr())
 	default:
 		fmt.Fprintf(b, "<%s object>", typeName(v))
 	}
-}
-
-func writeSeq(b *strings.Builder, items []any, open, closing string, depth int) {
-	b.WriteString(open)
-	for i, e := range items {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		writeRepr(b, e, depth+1)
-	}
-	b.WriteString(closing)
+	return true
 }
 
 // normInt returns an int64 when i fits, else i.

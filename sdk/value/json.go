@@ -200,7 +200,28 @@ type EncodeOptions struct {
 	DateTimeAsISO bool
 	// HTMLSafe escapes <, >, & and ' as \u003c etc., as jinja2's tojson does.
 	HTMLSafe bool
+	// IndentZero pretty-prints with newlines and no indentation, as
+	// json.dumps(indent=0) does (Indent 0 alone means no pretty-printing).
+	IndentZero bool
+	// MaxDepth, when > 0, fails values nested deeper than that with
+	// ErrCircularReference (a reference cycle can only show as depth).
+	MaxDepth int
+	// Hook, when set, is called for a value of a type this package does not
+	// know. It returns what to encode instead (a value of this model, an
+	// Object, or another type for Hook again) or an error. Callers with
+	// their own value types (the template renderer) encode through it.
+	Hook func(v any) (any, error)
 }
+
+// Object is a JSON object whose keys are written in the given order, even
+// with SortKeys: a Hook that sorts keys its own way returns one.
+type Object struct {
+	Keys []string
+	Vals []any
+}
+
+// ErrCircularReference is Python's "Circular reference detected".
+var ErrCircularReference = errors.New("Circular reference detected")
 
 // UnsupportedTypeError is Python's "Object of type X is not JSON serializable".
 type UnsupportedTypeError struct{ PyType string }
@@ -221,6 +242,9 @@ func EncodeJSON(v any, opt EncodeOptions) (string, error) {
 }
 
 func encode(b *strings.Builder, v any, opt EncodeOptions, level int) error {
+	if opt.MaxDepth > 0 && level > opt.MaxDepth {
+		return ErrCircularReference
+	}
 	switch t := v.(type) {
 	case nil:
 		b.WriteString("null")
@@ -241,47 +265,22 @@ func encode(b *strings.Builder, v any, opt EncodeOptions, level int) error {
 	case string:
 		WriteJSONString(b, t, opt.HTMLSafe)
 	case Decimal:
-		if opt.DecimalAsText {
-			b.WriteString(t.String())
-			return nil
-		}
-		if !opt.DecimalAsNumber {
-			return &UnsupportedTypeError{PyType: "Decimal"}
-		}
-		if t.IsInteger() {
-			i := new(big.Int)
-			if _, ok := i.SetString(t.String(), 10); ok {
-				b.WriteString(i.String())
-				return nil
-			}
-		}
-		b.WriteString(jsonFloat(t.Float64()))
+		return encodeDecimal(b, t, opt)
 	case DateTime:
 		if !opt.DateTimeAsISO {
 			return &UnsupportedTypeError{PyType: "datetime"}
 		}
 		WriteJSONString(b, t.ISOFormat(), opt.HTMLSafe)
 	case *Map:
-		if t.Len() == 0 {
-			b.WriteString("{}")
-			return nil
-		}
 		keys := t.Keys()
 		if opt.SortKeys {
 			sortStrings(keys)
 		}
-		b.WriteByte('{')
+		o := Object{Keys: keys, Vals: make([]any, len(keys))}
 		for i, k := range keys {
-			sep(b, opt, level+1, i)
-			WriteJSONString(b, k, opt.HTMLSafe)
-			b.WriteString(": ")
-			vv, _ := t.Get(k)
-			if err := encode(b, vv, opt, level+1); err != nil {
-				return err
-			}
+			o.Vals[i], _ = t.Get(k)
 		}
-		closing(b, opt, level)
-		b.WriteByte('}')
+		return encodeObject(b, o, opt, level)
 	case []any:
 		if len(t) == 0 {
 			b.WriteString("[]")
@@ -296,14 +295,63 @@ func encode(b *strings.Builder, v any, opt EncodeOptions, level int) error {
 		}
 		closing(b, opt, level)
 		b.WriteByte(']')
+	case Object:
+		return encodeObject(b, t, opt, level)
 	default:
+		if opt.Hook != nil {
+			w, err := opt.Hook(v)
+			if err != nil {
+				return err
+			}
+			return encode(b, w, opt, level)
+		}
 		return &UnsupportedTypeError{PyType: fmt.Sprintf("%T", v)}
 	}
 	return nil
 }
 
+// encodeDecimal writes a Decimal as opt says: its text, an int or float,
+// or Python's error.
+func encodeDecimal(b *strings.Builder, t Decimal, opt EncodeOptions) error {
+	if opt.DecimalAsText {
+		b.WriteString(t.String())
+		return nil
+	}
+	if !opt.DecimalAsNumber {
+		return &UnsupportedTypeError{PyType: "Decimal"}
+	}
+	if t.IsInteger() {
+		i := new(big.Int)
+		if _, ok := i.SetString(t.String(), 10); ok {
+			b.WriteString(i.String())
+			return nil
+		}
+	}
+	b.WriteString(jsonFloat(t.Float64()))
+	return nil
+}
+
+func encodeObject(b *strings.Builder, o Object, opt EncodeOptions, level int) error {
+	if len(o.Keys) == 0 {
+		b.WriteString("{}")
+		return nil
+	}
+	b.WriteByte('{')
+	for i, k := range o.Keys {
+		sep(b, opt, level+1, i)
+		WriteJSONString(b, k, opt.HTMLSafe)
+		b.WriteString(": ")
+		if err := encode(b, o.Vals[i], opt, level+1); err != nil {
+			return err
+		}
+	}
+	closing(b, opt, level)
+	b.WriteByte('}')
+	return nil
+}
+
 func sep(b *strings.Builder, opt EncodeOptions, level, i int) {
-	if opt.Indent > 0 {
+	if opt.Indent > 0 || opt.IndentZero {
 		if i > 0 {
 			b.WriteByte(',')
 		}
@@ -317,7 +365,7 @@ func sep(b *strings.Builder, opt EncodeOptions, level, i int) {
 }
 
 func closing(b *strings.Builder, opt EncodeOptions, level int) {
-	if opt.Indent > 0 {
+	if opt.Indent > 0 || opt.IndentZero {
 		b.WriteByte('\n')
 		b.WriteString(strings.Repeat(" ", opt.Indent*level))
 	}

@@ -28,11 +28,27 @@ func Str(v any) string {
 // Decimal('1.50') and a datetime as datetime.datetime(…), as Python does.
 func Repr(v any) string {
 	var b strings.Builder
-	repr(&b, v)
+	WriteRepr(&b, v, ReprOptions{}, 0)
 	return b.String()
 }
 
-func repr(b *strings.Builder, v any) {
+// ReprOptions lets a caller with its own value types (the template
+// renderer) print through the same repr printer.
+type ReprOptions struct {
+	// MaxDepth, when > 0, prints "..." for values nested deeper.
+	MaxDepth int
+	// Hook, when set, is called for a value of a type this package does not
+	// know; it writes the repr and reports true, or reports false to leave
+	// the value to the default form. It prints children with WriteRepr.
+	Hook func(b *strings.Builder, v any, depth int) bool
+}
+
+// WriteRepr writes Python's repr(v) at nesting depth depth.
+func WriteRepr(b *strings.Builder, v any, opt ReprOptions, depth int) {
+	if opt.MaxDepth > 0 && depth > opt.MaxDepth {
+		b.WriteString("...")
+		return
+	}
 	switch t := v.(type) {
 	case nil:
 		b.WriteString("None")
@@ -65,23 +81,33 @@ func repr(b *strings.Builder, v any) {
 			b.WriteString(QuoteString(k))
 			b.WriteString(": ")
 			vv, _ := t.Get(k)
-			repr(b, vv)
+			WriteRepr(b, vv, opt, depth+1)
 		}
 		b.WriteByte('}')
 	case []any:
-		b.WriteByte('[')
-		for i, e := range t {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			repr(b, e)
-		}
-		b.WriteByte(']')
-	case fmt.Stringer:
-		b.WriteString(t.String())
+		WriteSeqRepr(b, t, "[", "]", opt, depth)
 	default:
+		if opt.Hook != nil && opt.Hook(b, v, depth) {
+			return
+		}
+		if s, ok := v.(fmt.Stringer); ok {
+			b.WriteString(s.String())
+			return
+		}
 		fmt.Fprint(b, v)
 	}
+}
+
+// WriteSeqRepr writes items between open and closing, comma-separated.
+func WriteSeqRepr(b *strings.Builder, items []any, open, closing string, opt ReprOptions, depth int) {
+	b.WriteString(open)
+	for i, e := range items {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		WriteRepr(b, e, opt, depth+1)
+	}
+	b.WriteString(closing)
 }
 
 func reprDateTime(d DateTime) string {

@@ -26,7 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/google/uuid"
 	"github.com/lava-actions/lava-actions/plugins/internal/awsx"
-	"github.com/lava-actions/lava-actions/plugins/sqs/sqsaction"
+	"github.com/lava-actions/lava-actions/plugins/internal/queue"
 	"github.com/lava-actions/lava-actions/sdk"
 	"github.com/lava-actions/lava-actions/sdk/value"
 	"github.com/lava-actions/lava-actions/state"
@@ -77,7 +77,7 @@ func (Action) Validate(_ context.Context, req *sdk.Request) error {
 }
 
 func check(req *sdk.Request) (int32, error) {
-	delay, err := sqsaction.Delay(req.Item, req.Config)
+	delay, err := queue.Delay(req.Item, req.Config)
 	if err != nil {
 		return 0, err
 	}
@@ -97,7 +97,9 @@ func check(req *sdk.Request) (int32, error) {
 
 // Execute renders parameters and job_id, looks the target's worker up,
 // builds the message and sends it. In a dry run the read-only lookups
-// (GetItem, GetQueueUrl) are made and the SendMessage is only reported.
+// (GetItem, GetQueueUrl for a queue not yet cached) are made and the
+// SendMessage is only reported. Queue URLs are cached per plugin process
+// (plugins/internal/queue), so a warm dispatch makes two AWS calls.
 // Retried AWS call attempts are reported in Result.Retries, failures included.
 func (a Action) Execute(ctx context.Context, req *sdk.Request) (*sdk.Result, error) {
 	ctx, retries := awsx.CountRetries(ctx)
@@ -153,35 +155,34 @@ func (a Action) execute(ctx context.Context, req *sdk.Request) (*sdk.Result, err
 	if err != nil {
 		return res, fmt.Errorf("Cannot dispatch %s@%s - %v", target, realm, err)
 	}
-	queue := "lava-" + realm + "-" + worker
+	queueName := "lava-" + realm + "-" + worker
 	log := req.Logger()
-	log.DebugContext(ctx, fmt.Sprintf("Dispatching %s to queue %s", target, queue))
+	log.DebugContext(ctx, fmt.Sprintf("Dispatching %s to queue %s", target, queueName))
 	log.DebugContext(ctx, fmt.Sprintf("Message body for %s is %s", target, value.Repr(msg)))
 
-	queueURL, lookup, err := sqsaction.QueueURL(ctx, c.sqs, queue)
+	q, lookup, err := queue.Shared.Resolve(ctx, c.sqs, queueName)
 	if lookup != nil {
 		res.Effects = append(res.Effects, *lookup)
 	}
 	if err != nil {
 		return res, fmt.Errorf("Cannot dispatch %s@%s - %v", target, realm, err)
 	}
-	eff := sdk.Effect{Operation: "sqs:SendMessage", Target: queueURL,
-		Detail: sdk.EncodeDetail(value.NewMap("MessageBody", body, "DelaySeconds", int64(delay)))}
+	detail := sdk.EncodeDetail(value.NewMap("MessageBody", body, "DelaySeconds", int64(delay)))
 	if req.DryRun {
-		res.Effects = append(res.Effects, eff)
-		res.Summary = "would dispatch " + target + " (run " + msg.String("run_id") + ") to " + queue
+		res.Effects = append(res.Effects, sdk.Effect{Operation: "sqs:SendMessage", Target: q.URL, Detail: detail})
+		res.Summary = "would dispatch " + target + " (run " + msg.String("run_id") + ") to " + queueName
 		return res, nil
 	}
-	out, err := c.sqs.SendMessage(ctx, &sqs.SendMessageInput{
-		QueueUrl: aws.String(queueURL), MessageBody: aws.String(body), DelaySeconds: delay,
-	})
+	q, lookups, out, err := queue.Shared.Send(ctx, c.sqs, q, &sqs.SendMessageInput{MessageBody: aws.String(body), DelaySeconds: delay})
+	res.Effects = append(res.Effects, lookups...)
+	eff := sdk.Effect{Operation: "sqs:SendMessage", Target: q.URL, Detail: detail}
 	if err != nil {
 		res.Effects = append(res.Effects, eff)
-		return res, fmt.Errorf("Cannot dispatch %s@%s - %s", target, realm, awsx.ErrorText(err))
+		return res, fmt.Errorf("Cannot dispatch %s@%s - %v", target, realm, err)
 	}
 	eff.Outcome = aws.ToString(out.MessageId)
 	res.Effects = append(res.Effects, eff)
-	res.Summary = "dispatched " + target + " (run " + msg.String("run_id") + ") to " + queue
+	res.Summary = "dispatched " + target + " (run " + msg.String("run_id") + ") to " + queueName
 	return res, nil
 }
 
@@ -321,6 +322,6 @@ type clients struct {
 var getClients = awsx.Lazy(func(cfg aws.Config) (clients, error) {
 	custom := awsx.EndpointOverridden(cfg, "DYNAMODB")
 	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.DisableValidateResponseChecksum = custom })
-	q, err := sqsaction.Client(context.Background())
+	q, err := queue.Client(context.Background())
 	return clients{db: db, sqs: q}, err
 })

@@ -2,30 +2,25 @@
 // it sends one rendered message to an SQS queue given by name, by URL
 // without a scheme (containing ".amazonaws.com/"), or by full http(s) URL.
 //
-// The package also exports the pieces the dispatch action shares with it:
-// the SQS client, delay checking and message text.
+// Queue URLs looked up by name are cached per plugin process (package
+// plugins/internal/queue, shared with the dispatch action), and FIFO queues
+// are known from their ".fifo" name suffix: a warm send by name is one AWS
+// call, SendMessage.
 package sqsaction
 
 import (
 	"context"
-	"fmt"
-	"math"
-	"math/big"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/lava-actions/lava-actions/plugins/internal/awsx"
+	"github.com/lava-actions/lava-actions/plugins/internal/queue"
 	"github.com/lava-actions/lava-actions/sdk"
 	"github.com/lava-actions/lava-actions/sdk/value"
 )
 
 // Version is the plugin version.
 const Version = "1.0.0"
-
-// DefaultMaxDelayMins is the default of config key SQS_MAX_DELAY_MINS.
-const DefaultMaxDelayMins = 15
 
 // Action is the sqs action.
 type Action struct{}
@@ -63,13 +58,13 @@ func (Action) Validate(_ context.Context, req *sdk.Request) error {
 }
 
 func check(req *sdk.Request) (int32, error) {
-	delay, err := Delay(req.Item, req.Config)
+	delay, err := queue.Delay(req.Item, req.Config)
 	if err != nil {
 		return 0, err
 	}
 	msg, _ := req.Item.Get("message")
 	if _, ok := msg.(string); !ok {
-		text, err := MessageText(msg)
+		text, err := queue.MessageText(msg)
 		if err != nil {
 			return 0, err
 		}
@@ -80,10 +75,10 @@ func check(req *sdk.Request) (int32, error) {
 	return delay, nil
 }
 
-// Execute resolves the queue, detects FIFO queues, renders and sends the
-// message. In a dry run it only looks the queue URL up (for a queue name)
-// and reports the SendMessage it would make; FIFO is then inferred from the
-// queue name's .fifo suffix.
+// Execute resolves the queue (GetQueueUrl for a name not yet cached),
+// renders and sends the message. A queue is FIFO when its name ends in
+// ".fifo", as AWS requires of FIFO queues. In a dry run it only resolves
+// the queue and reports the SendMessage it would make.
 // Retried AWS call attempts are reported in Result.Retries, failures included.
 func (Action) Execute(ctx context.Context, req *sdk.Request) (*sdk.Result, error) {
 	ctx, retries := awsx.CountRetries(ctx)
@@ -98,12 +93,12 @@ func (Action) execute(ctx context.Context, req *sdk.Request) (*sdk.Result, error
 	if err != nil {
 		return nil, err
 	}
-	c, err := Client(ctx)
+	c, err := queue.Client(ctx)
 	if err != nil {
 		return nil, err
 	}
 	res := &sdk.Result{}
-	queueURL, lookup, err := QueueURL(ctx, c, req.Item.String("queue"))
+	q, lookup, err := queue.Shared.Resolve(ctx, c, req.Item.String("queue"))
 	if lookup != nil {
 		res.Effects = append(res.Effects, *lookup)
 	}
@@ -111,31 +106,14 @@ func (Action) execute(ctx context.Context, req *sdk.Request) (*sdk.Result, error
 		return res, err
 	}
 	msg, _ := req.Item.Get("message")
-	text, err := MessageText(msg)
+	text, err := queue.MessageText(msg)
 	if err != nil {
 		return res, err
 	}
 
-	fifo := strings.HasSuffix(queueURL, ".fifo")
-	if !req.DryRun {
-		out, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
-			QueueUrl: aws.String(queueURL), AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameAll},
-		})
-		if err != nil {
-			return res, fmt.Errorf("%s", awsx.ErrorText(err))
-		}
-		fifo = strings.HasSuffix(out.Attributes["QueueArn"], ".fifo")
-		kind := "standard"
-		if fifo {
-			kind = "fifo"
-		}
-		res.Effects = append(res.Effects, sdk.Effect{Operation: "sqs:GetQueueAttributes", Target: queueURL,
-			Detail: sdk.EncodeDetail(value.NewMap("AttributeNames", []any{"All"})), Outcome: kind})
-	}
-
-	in := &sqs.SendMessageInput{QueueUrl: aws.String(queueURL), DelaySeconds: delay}
+	in := &sqs.SendMessageInput{DelaySeconds: delay}
 	var dedup, group string
-	if fifo {
+	if q.FIFO() {
 		if dedup, err = renderIfTruthy(req, "dedup_id"); err != nil {
 			return res, err
 		}
@@ -157,20 +135,21 @@ func (Action) execute(ctx context.Context, req *sdk.Request) (*sdk.Result, error
 		in.MessageGroupId = aws.String(group)
 		detail.Set("MessageGroupId", group)
 	}
-	eff := sdk.Effect{Operation: "sqs:SendMessage", Target: queueURL, Detail: sdk.EncodeDetail(detail)}
 	if req.DryRun {
-		res.Effects = append(res.Effects, eff)
-		res.Summary = "would send a message to " + queueURL
+		res.Effects = append(res.Effects, sdk.Effect{Operation: "sqs:SendMessage", Target: q.URL, Detail: sdk.EncodeDetail(detail)})
+		res.Summary = "would send a message to " + q.URL
 		return res, nil
 	}
-	out, err := c.SendMessage(ctx, in)
+	q, lookups, out, err := queue.Shared.Send(ctx, c, q, in)
+	res.Effects = append(res.Effects, lookups...)
+	eff := sdk.Effect{Operation: "sqs:SendMessage", Target: q.URL, Detail: sdk.EncodeDetail(detail)}
 	if err != nil {
 		res.Effects = append(res.Effects, eff)
-		return res, fmt.Errorf("%s", awsx.ErrorText(err))
+		return res, err
 	}
 	eff.Outcome = aws.ToString(out.MessageId)
 	res.Effects = append(res.Effects, eff)
-	res.Summary = "sent message " + eff.Outcome + " to " + queueURL
+	res.Summary = "sent message " + eff.Outcome + " to " + q.URL
 	return res, nil
 }
 
@@ -182,75 +161,4 @@ func renderIfTruthy(req *sdk.Request, key string) (string, error) {
 		return "", nil
 	}
 	return req.Render(value.Str(v))
-}
-
-// Client returns the process's SQS client, built once from awsx.Config.
-// Against a custom endpoint (an emulator) it skips the MD5 check of sent
-// messages, which emulators get wrong for de-duplicated FIFO sends.
-var Client = awsx.Lazy(func(cfg aws.Config) (*sqs.Client, error) {
-	custom := awsx.EndpointOverridden(cfg, "SQS")
-	return sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.DisableMessageChecksumValidation = custom }), nil
-})
-
-// QueueURL resolves queue as decision 0.7 says: a full http:// or https://
-// URL is used as it is; a value containing ".amazonaws.com/" gets
-// "https://" prepended; anything else is a queue name looked up with
-// GetQueueUrl. For a lookup it also returns the effect describing it. The
-// returned URL is used as SQS returns it: SDK requests always go to the
-// configured endpoint, whatever host the URL names.
-func QueueURL(ctx context.Context, c *sqs.Client, queue string) (string, *sdk.Effect, error) {
-	lower := strings.ToLower(queue)
-	switch {
-	case strings.HasPrefix(lower, "https://") || strings.HasPrefix(lower, "http://"):
-		return queue, nil, nil
-	case strings.Contains(queue, ".amazonaws.com/"):
-		return "https://" + queue, nil, nil
-	}
-	eff := &sdk.Effect{Operation: "sqs:GetQueueUrl", Target: queue, Detail: sdk.EncodeDetail(value.NewMap("QueueName", queue))}
-	out, err := c.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(queue)})
-	if err != nil {
-		return "", eff, fmt.Errorf("%s", awsx.ErrorText(err))
-	}
-	eff.Outcome = aws.ToString(out.QueueUrl)
-	return eff.Outcome, eff, nil
-}
-
-// Delay returns item's delay in whole seconds (default 0), truncated toward
-// zero as Python's int() does, and checked against SQS_MAX_DELAY_MINS.
-// Errors are lava's: "Bad delay: 5 mins: Invalid duration: 5 mins",
-// "Bad delay: 960: Must be between 0 and 15 minutes".
-func Delay(item *value.Map, cfg sdk.Config) (int32, error) {
-	maxMins, err := cfg.ConfigInt("SQS_MAX_DELAY_MINS", DefaultMaxDelayMins)
-	if err != nil {
-		return 0, err
-	}
-	raw, ok := item.Get("delay")
-	if !ok {
-		return 0, nil
-	}
-	secs, err := sdk.ParseDuration(raw)
-	if err != nil {
-		return 0, fmt.Errorf("Bad delay: %s: %v", value.Str(raw), err)
-	}
-	switch {
-	case math.IsInf(secs, 0):
-		return 0, fmt.Errorf("Bad delay: %s: cannot convert float infinity to integer", value.Str(raw))
-	case math.IsNaN(secs):
-		return 0, fmt.Errorf("Bad delay: %s: cannot convert float NaN to integer", value.Str(raw))
-	}
-	n, _ := big.NewFloat(secs).Int(nil) // truncates toward zero
-	if n.Sign() < 0 || n.Cmp(big.NewInt(int64(maxMins)*60)) > 0 {
-		return 0, fmt.Errorf("Bad delay: %s: Must be between 0 and %d minutes", n, maxMins)
-	}
-	return int32(n.Int64()), nil
-}
-
-// MessageText returns the text of a message value: a string as it is,
-// anything else as Python's json.dumps (DynamoDB numbers as int or float,
-// datetimes as ISO strings, non-ASCII escaped).
-func MessageText(v any) (string, error) {
-	if s, ok := v.(string); ok {
-		return s, nil
-	}
-	return value.EncodeJSON(v, value.EncodeOptions{DecimalAsNumber: true, DateTimeAsISO: true})
 }

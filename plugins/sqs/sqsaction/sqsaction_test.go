@@ -68,33 +68,33 @@ func TestSend(t *testing.T) {
 		wantIDs   map[string]any // FIFO ids expected in the SendMessage detail
 	}{
 		{name: "Q01 name", queue: byName, message: "Job {{ job.job_id }} done", wantBody: "Job demo/job1 done",
-			wantOps: []string{"sqs:GetQueueUrl", "sqs:GetQueueAttributes", "sqs:SendMessage"}},
+			wantOps: []string{"sqs:GetQueueUrl", "sqs:SendMessage"}},
 		{name: "Q03 URL without scheme", queue: func(n, _ string) string {
 			return "sqs." + awstest.Region + ".amazonaws.com/" + awstest.Account + "/" + n
-		}, message: "x", wantBody: "x", wantOps: []string{"sqs:GetQueueAttributes", "sqs:SendMessage"}},
+		}, message: "x", wantBody: "x", wantOps: []string{"sqs:SendMessage"}},
 		{name: "0.7 full http URL", queue: func(_, u string) string { return u }, message: "x", wantBody: "x",
-			wantOps: []string{"sqs:GetQueueAttributes", "sqs:SendMessage"}},
+			wantOps: []string{"sqs:SendMessage"}},
 		{name: "0.7 full endpoint URL", queue: func(n, _ string) string { return env.URL + "/" + awstest.Account + "/" + n },
-			message: "y", wantBody: "y", wantOps: []string{"sqs:GetQueueAttributes", "sqs:SendMessage"}},
+			message: "y", wantBody: "y", wantOps: []string{"sqs:SendMessage"}},
 		{name: "Q05 FIFO ids", queue: byName, fifo: true, message: "x",
 			extra:    []any{"group_id", "g-{{ job.run_id }}", "dedup_id", "d-{{ job.run_id }}"},
-			wantBody: "x", wantOps: []string{"sqs:GetQueueUrl", "sqs:GetQueueAttributes", "sqs:SendMessage"},
+			wantBody: "x", wantOps: []string{"sqs:GetQueueUrl", "sqs:SendMessage"},
 			wantIDs: map[string]any{"MessageDeduplicationId": "d-run-0001", "MessageGroupId": "g-run-0001"}},
 		{name: "standard queue ignores FIFO ids", queue: byName, message: "x",
 			extra:    []any{"group_id", "g", "dedup_id", "{{ nope.nope }}"},
-			wantBody: "x", wantOps: []string{"sqs:GetQueueUrl", "sqs:GetQueueAttributes", "sqs:SendMessage"}},
+			wantBody: "x", wantOps: []string{"sqs:GetQueueUrl", "sqs:SendMessage"}},
 		{name: "Q13 object message escaped", queue: byName, message: value.NewMap("a", "é"),
-			wantBody: `{"a": "\u00e9"}`, wantOps: []string{"sqs:GetQueueUrl", "sqs:GetQueueAttributes", "sqs:SendMessage"}},
+			wantBody: `{"a": "\u00e9"}`, wantOps: []string{"sqs:GetQueueUrl", "sqs:SendMessage"}},
 		{name: "object message rendered as one text, Decimal kept", queue: byName,
 			message:  value.NewMap("j", "{{ job.job_id }}", "n", value.MustDecimal("1.50"), "i", value.MustDecimal("7"), "l", []any{true, nil}),
 			wantBody: `{"j": "demo/job1", "n": 1.5, "i": 7, "l": [true, null]}`,
-			wantOps:  []string{"sqs:GetQueueUrl", "sqs:GetQueueAttributes", "sqs:SendMessage"}},
+			wantOps:  []string{"sqs:GetQueueUrl", "sqs:SendMessage"}},
 		{name: "number message", queue: byName, message: int64(5), wantBody: "5",
-			wantOps: []string{"sqs:GetQueueUrl", "sqs:GetQueueAttributes", "sqs:SendMessage"}},
+			wantOps: []string{"sqs:GetQueueUrl", "sqs:SendMessage"}},
 		{name: "D17 extra keys accepted", queue: byName, message: "x", extra: []any{"zzz", int64(1)}, wantBody: "x",
-			wantOps: []string{"sqs:GetQueueUrl", "sqs:GetQueueAttributes", "sqs:SendMessage"}},
+			wantOps: []string{"sqs:GetQueueUrl", "sqs:SendMessage"}},
 		{name: "delay 0.5 truncates to 0", queue: byName, message: "x", extra: []any{"delay", "0.5"}, wantBody: "x",
-			wantOps: []string{"sqs:GetQueueUrl", "sqs:GetQueueAttributes", "sqs:SendMessage"}},
+			wantOps: []string{"sqs:GetQueueUrl", "sqs:SendMessage"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -408,6 +408,38 @@ func BenchmarkSQSWarm(b *testing.B) {
 		out, err := conn.Run(ctx, in)
 		if err != nil || out.Error != "" {
 			b.Fatalf("run: %v %+v", err, out)
+		}
+	}
+}
+
+// TestWarmSendIsOneCall: the plugin process caches the queue URL of a name,
+// so the second send makes SendMessage only, and FIFO is known from the
+// name (no GetQueueAttributes), so FIFO ids are sent on the warm path too.
+func TestWarmSendIsOneCall(t *testing.T) {
+	t.Parallel()
+	conn := plugintest.InProcess(t, sqsaction.Action{})
+	for _, fifo := range []bool{false, true} {
+		name := awstest.Unique("warm")
+		extra := []any{}
+		if fifo {
+			name += ".fifo"
+			extra = []any{"group_id", "g", "dedup_id", "d-{{ job.run_id }}"}
+		}
+		url := env.CreateQueue(t, name)
+		for i, want := range [][]string{{"sqs:GetQueueUrl", "sqs:SendMessage"}, {"sqs:SendMessage"}} {
+			out := mustRun(t, conn, plugintest.Input{Item: item(append([]any{"queue", name, "message", "m"}, extra...)...)})
+			if out.Error != "" {
+				t.Fatalf("%s send %d: %s", name, i, out.Error)
+			}
+			if diff := cmp.Diff(want, ops(out)); diff != "" {
+				t.Errorf("%s send %d: operations (-want +got):\n%s", name, i, diff)
+			}
+			if got := out.Effects[len(out.Effects)-1].Target; got != url {
+				t.Errorf("%s send %d: sent to %s, want %s", name, i, got, url)
+			}
+			if _, ok := out.Effects[len(out.Effects)-1].Decode()["MessageGroupId"]; ok != fifo {
+				t.Errorf("%s send %d: MessageGroupId sent = %v", name, i, ok)
+			}
 		}
 	}
 }

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/lava-actions/lava-actions/host"
-	"github.com/lava-actions/lava-actions/internal/faultproxy"
+	"github.com/lava-actions/lava-actions/tests/faultproxy"
 	"github.com/lava-actions/lava-actions/sdk/value"
 	"github.com/lava-actions/lava-actions/state"
 )

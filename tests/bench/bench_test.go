@@ -43,7 +43,8 @@ func TestMain(m *testing.M) {
 	}
 	defer os.RemoveAll(tmp)
 	pluginDir = os.Getenv("LAVA_BENCH_PLUGINS")
-	builds := map[string]string{filepath.Join(tmp, "lava-actions"): "../../cmd/lava-actions"}
+	builds := map[string]string{filepath.Join(tmp, "lava-actions"): "../../cmd/lava-actions",
+		filepath.Join(tmp, "lava-actions-full"): "../../cmd/lava-actions"}
 	if pluginDir == "" {
 		pluginDir = filepath.Join(tmp, "plugins")
 		for _, p := range bundled {
@@ -52,7 +53,11 @@ func TestMain(m *testing.M) {
 	}
 	cliPath = filepath.Join(tmp, "lava-actions")
 	for out, pkg := range builds {
-		cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", out, pkg)
+		tags := "" // the CLI as make cli builds it: lean, with the full build beside it
+		if filepath.Base(out) == "lava-actions" {
+			tags = "lava_lean"
+		}
+		cmd := exec.Command("go", "build", "-trimpath", "-tags", tags, "-ldflags", "-s -w", "-o", out, pkg)
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if b, err := cmd.CombinedOutput(); err != nil {
 			fmt.Fprintf(os.Stderr, "build %s: %v\n%s", pkg, err, b)
@@ -223,6 +228,7 @@ func BenchmarkEightActionsWarm(b *testing.B) {
 	b.Cleanup(w.Close)
 	result := value.NewMap("error_data", nil, "error", "boom")
 	ctx := context.Background()
+	perType := map[string][]float64{}
 	run := func() {
 		rep, err := w.Host.Run(ctx, host.OnRetry, w.Job, w.Realm, result)
 		if err != nil {
@@ -231,13 +237,21 @@ func BenchmarkEightActionsWarm(b *testing.B) {
 		if len(rep.Actions) != 8 {
 			b.Fatalf("%d actions, want 8", len(rep.Actions))
 		}
+		for _, a := range rep.Actions {
+			perType[a.Type] = append(perType[a.Type], a.DurationMS)
+		}
 	}
 	run()
+	clear(perType)
 	var lat latencies
 	for b.Loop() {
 		lat.time(run)
 	}
 	lat.report(b)
+	for typ, ds := range perType { // each action's own p50, as the host's report times it
+		slices.Sort(ds)
+		b.ReportMetric(ds[len(ds)/2], typ+"-p50-ms")
+	}
 }
 
 // rssMB reads a process's resident set size (VmRSS) from /proc.
@@ -246,8 +260,14 @@ func rssMB(pid int) (float64, error) { return procStatusMB(pid, "VmRSS:") }
 // anonMB reads the anonymous (heap, stacks: not file-backed) part of it.
 func anonMB(pid int) (float64, error) { return procStatusMB(pid, "RssAnon:") }
 
-func procStatusMB(pid int, field string) (float64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+// pssMB reads a process's proportional set size (its share of pages
+// shared with other processes) from /proc/<pid>/smaps_rollup.
+func pssMB(pid int) (float64, error) { return procFileMB(pid, "smaps_rollup", "Pss:") }
+
+func procStatusMB(pid int, field string) (float64, error) { return procFileMB(pid, "status", field) }
+
+func procFileMB(pid int, file, field string) (float64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/%s", pid, file))
 	if err != nil {
 		return 0, err
 	}
@@ -273,6 +293,7 @@ func BenchmarkIdleRSS(b *testing.B) {
 	}
 	time.Sleep(1500 * time.Millisecond) // past the SDK's 1 s idle reclaim
 	pids := w.Host.PIDs()
+	var totalRSS, totalPSS float64
 	for b.Loop() {
 		// The figures are read once, below; iterations only satisfy testing.B.
 	}
@@ -285,9 +306,18 @@ func BenchmarkIdleRSS(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		pss, err := pssMB(pids[t])
+		if err != nil {
+			b.Fatal(err)
+		}
 		b.ReportMetric(mb, t+"-MB")
 		b.ReportMetric(anon, t+"-anon-MB")
+		b.ReportMetric(pss, t+"-pss-MB")
+		totalRSS += mb
+		totalPSS += pss
 	}
+	b.ReportMetric(totalRSS, "all8-MB")
+	b.ReportMetric(totalPSS, "all8-pss-MB")
 	self, err := rssMB(os.Getpid())
 	if err != nil {
 		b.Fatal(err)
@@ -307,6 +337,52 @@ func BenchmarkCLIRunFresh(b *testing.B) {
 		lat.time(func() {
 			cmd := exec.Command(cliPath, "--plugin-dir", pluginDir, "--log-level", "error", "run", "--on", "success",
 				"--job", filepath.Join(dir, "job.json"), "--realm", filepath.Join(dir, "realm.json"))
+			if out, err := cmd.CombinedOutput(); err != nil {
+				b.Fatalf("%v\n%s", err, out)
+			}
+		})
+	}
+	lat.report(b)
+}
+
+// cliEightActions writes the demo's job, realm and result files and
+// returns the command line and environment of a `lava-actions run` of its
+// eight-action on_retry list against w's local services.
+func cliEightActions(b *testing.B, w *demo.World) (args, env []string) {
+	dir := b.TempDir()
+	files := map[string]*value.Map{"job.json": w.Job, "realm.json": w.Realm,
+		"result.json": value.NewMap("error_data", nil, "error", "boom")}
+	for name, v := range files {
+		text, err := value.EncodeJSON(v, value.EncodeOptions{DecimalAsText: true, DateTimeAsISO: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+			b.Fatal(err)
+		}
+	}
+	args = []string{"--plugin-dir", pluginDir, "--log-level", "error", "run", "--on", "retry",
+		"--job", filepath.Join(dir, "job.json"), "--realm", filepath.Join(dir, "realm.json"),
+		"--result", filepath.Join(dir, "result.json")}
+	return args, append(os.Environ(), demo.PluginEnv(w.Endpoint())...)
+}
+
+// BenchmarkCLIEightActionsCold is the eight-action on_retry list as a user
+// without serve runs it: a fresh `lava-actions run` process per job, which
+// starts the eight plugins afresh, against the local AWS endpoint, SMTP
+// server and Slack receiver. Wall-clock, from fork to exit.
+func BenchmarkCLIEightActionsCold(b *testing.B) {
+	w, err := demo.Start(context.Background(), io.Discard, pluginDir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(w.Close)
+	args, env := cliEightActions(b, w)
+	var lat latencies
+	for b.Loop() {
+		lat.time(func() {
+			cmd := exec.Command(cliPath, args...)
+			cmd.Env = env
 			if out, err := cmd.CombinedOutput(); err != nil {
 				b.Fatalf("%v\n%s", err, out)
 			}

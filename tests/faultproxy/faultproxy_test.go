@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/smithy-go"
-	"github.com/lava-actions/lava-actions/internal/faultproxy"
+	"github.com/lava-actions/lava-actions/tests/faultproxy"
 	"github.com/sivchari/kumo"
 )
 

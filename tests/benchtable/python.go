@@ -1,7 +1,7 @@
 package main
 
 // The Python plugin rows (issue 11), beside the Go plugin rows they compare
-// with; the benchmarks are in internal/bench/python_test.go.
+// with; the benchmarks are in tests/bench/python_test.go.
 func init() {
 	rows = append(rows,
 		row{"Python plugin cold start (pyfault), until ready", "BenchmarkPythonColdStart", "latency", "", nil},

@@ -134,3 +134,21 @@ func TestEveryPackageAndExportedNameIsDocumented(t *testing.T) {
 		}
 	}
 }
+
+// TestInternalIsProductCode keeps internal/ for private product code: every
+// package there is linked by a command of the module. Test-only packages
+// (end-to-end suites, benchmarks, fault injectors) live under tests/.
+func TestInternalIsProductCode(t *testing.T) {
+	t.Parallel()
+	linked := map[string]bool{}
+	for _, p := range listPackages(t, module+"/cmd/...") {
+		for _, d := range p.Deps {
+			linked[d] = true
+		}
+	}
+	for _, p := range listPackages(t, module+"/internal/...") {
+		if !linked[p.ImportPath] {
+			t.Errorf("%s is not linked by any command: test-only code belongs under tests/", p.ImportPath)
+		}
+	}
+}

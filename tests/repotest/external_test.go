@@ -69,7 +69,7 @@ func TestWebhookBuildsAsExternalModule(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	mod := "module " + newPath + "\n\ngo 1.24.4\n\nrequire github.com/lava-actions/lava-actions/sdk v0.1.0\n\n" +
+	mod := "module " + newPath + "\n\ngo 1.25\n\nrequire github.com/lava-actions/lava-actions/sdk v0.1.0\n\n" +
 		"replace github.com/lava-actions/lava-actions/sdk => " + filepath.Join(root, "sdk") + "\n"
 	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte(mod), 0o644); err != nil {
 		t.Fatal(err)

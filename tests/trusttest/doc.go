@@ -3,7 +3,7 @@
 // against a local AWS endpoint (kumo), a go-smtp server and an httptest
 // Slack receiver. It has no non-test code.
 //
-//   - aws_faults_test.go: AWS actions behind internal/faultproxy, with a
+//   - aws_faults_test.go: AWS actions behind tests/faultproxy, with a
 //     share of throttling, 5xx, reset and lost-response faults (they recover
 //     through bounded retries, report them, and deliver the right number of
 //     copies) and with a total outage (they fail within their bound and

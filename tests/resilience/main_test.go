@@ -48,7 +48,7 @@ var bundled = map[string]string{
 	"dispatch":  "github.com/lava-actions/lava-actions/plugins/dispatch",
 	"state":     "github.com/lava-actions/lava-actions/plugins/state",
 	"misbehave": "github.com/lava-actions/lava-actions/host/testdata/misbehave",
-	"rogue":     "github.com/lava-actions/lava-actions/internal/resilience/testdata/rogue",
+	"rogue":     "github.com/lava-actions/lava-actions/tests/resilience/testdata/rogue",
 }
 
 // rogueNames are the names the rogue plugin is installed under.

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generates the malformed-input corpus of corpus_test.go.
 
-    python3 internal/resilience/testdata/gen_malformed.py
+    python3 tests/resilience/testdata/gen_malformed.py
 
 writes testdata/malformed/<id>.json (one case each), testdata/malformed/raw/
 (raw input bytes: invalid JSON, invalid UTF-8, deep nesting) and
