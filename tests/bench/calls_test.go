@@ -10,8 +10,8 @@ import (
 
 	"github.com/lava-actions/lava-actions/host"
 	"github.com/lava-actions/lava-actions/internal/demo"
-	"github.com/lava-actions/lava-actions/tests/faultproxy"
 	"github.com/lava-actions/lava-actions/sdk/value"
+	"github.com/lava-actions/lava-actions/tests/faultproxy"
 )
 
 // originalCalls lists the AWS calls the original (Python lava) makes for

@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/lava-actions/lava-actions/host"
-	"github.com/lava-actions/lava-actions/tests/faultproxy"
 	"github.com/lava-actions/lava-actions/sdk/value"
 	"github.com/lava-actions/lava-actions/state"
+	"github.com/lava-actions/lava-actions/tests/faultproxy"
 )
 
 // Retry settings of the fault tests: the SDK's standard retryer (through

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/lava-actions/lava-actions/tests/faultproxy"
 	"github.com/lava-actions/lava-actions/sdk"
+	"github.com/lava-actions/lava-actions/tests/faultproxy"
 )
 
 // sqsEndpoint answers ListQueues; the first failFirst requests get an

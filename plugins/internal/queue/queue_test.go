@@ -10,9 +10,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/lava-actions/lava-actions/tests/faultproxy"
 	"github.com/lava-actions/lava-actions/plugins/internal/awstest"
 	"github.com/lava-actions/lava-actions/sdk"
+	"github.com/lava-actions/lava-actions/tests/faultproxy"
 )
 
 // TestCacheBound checks the LRU bound: the least recently used name goes
