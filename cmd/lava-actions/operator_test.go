@@ -3,6 +3,7 @@ package main_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/lava-actions/lava-actions/tests/testkit"
 	"io"
 	"net"
 	"net/http"
@@ -10,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -293,24 +293,6 @@ func TestJSONIsNotHTMLEscaped(t *testing.T) {
 	}
 }
 
-// syncBuffer is a strings.Builder safe for a writer goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // startServe starts `lava-actions [global] serve --listen sock [flags]` and
 // waits until it answers. stop sends SIGTERM, waits and returns its stderr.
 func startServe(t *testing.T, sock string, global []string, flags ...string) (*http.Client, func() string) {
@@ -318,7 +300,7 @@ func startServe(t *testing.T, sock string, global []string, flags ...string) (*h
 	args := append(append(append([]string{}, global...), "serve", "--listen", sock), flags...)
 	cmd := exec.Command(filepath.Join(binDir, "lava-actions"), args...)
 	cmd.Env = baseEnv()
-	stderr := &syncBuffer{}
+	stderr := &testkit.SyncBuffer{}
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package pythonteams_test
 import (
 	"encoding/json"
 	"errors"
+	"github.com/lava-actions/lava-actions/tests/testkit"
 	"io"
 	"log/slog"
 	"net/http"
@@ -20,27 +21,9 @@ import (
 	"github.com/lava-actions/lava-actions/sdk/value"
 )
 
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func newHost(tb testing.TB, cfg host.Config) (*host.Host, *syncBuffer) {
+func newHost(tb testing.TB, cfg host.Config) (*host.Host, *testkit.SyncBuffer) {
 	tb.Helper()
-	logs := &syncBuffer{}
+	logs := &testkit.SyncBuffer{}
 	if cfg.StartTimeout == 0 {
 		cfg.StartTimeout = 30 * time.Second // a Python start on a loaded 2-core CI machine
 	}

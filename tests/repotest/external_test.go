@@ -3,13 +3,13 @@ package repotest
 import (
 	"bytes"
 	"context"
+	"github.com/lava-actions/lava-actions/tests/testkit"
 	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/lava-actions/lava-actions/host"
@@ -126,7 +126,7 @@ func TestREADMEPluginSnippet(t *testing.T) {
 	plugins := filepath.Join(dir, "plugins")
 	goIn(t, dir, "build", "-o", filepath.Join(plugins, "lava-action-hello"), ".")
 
-	var logs syncBuf
+	var logs testkit.SyncBuffer
 	h, err := host.New(host.Config{PluginPath: []string{plugins},
 		Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
 	if err != nil {
@@ -152,22 +152,4 @@ func TestREADMEPluginSnippet(t *testing.T) {
 		err.Error() != "on_success action: hello: Unexpected keys: extra" {
 		t.Errorf("strict by default: err = %v", err)
 	}
-}
-
-// syncBuf is a bytes.Buffer safe for concurrent writes.
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -1,12 +1,12 @@
 package trusttest
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/lava-actions/lava-actions/tests/testkit"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -14,7 +14,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -107,30 +106,12 @@ func ddbClient() *dynamodb.Client {
 }
 func kmsClient() *kms.Client { return kms.NewFromConfig(awsCfg) }
 
-// syncBuffer is a goroutine-safe bytes.Buffer for log capture.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // newHost starts a host on the built plugins with exactly env as its
 // environment (plus PATH and HOME), logging at debug level into the
 // returned buffer.
-func newHost(t *testing.T, env []string, timeout time.Duration, deadLetters string) (*host.Host, *syncBuffer) {
+func newHost(t *testing.T, env []string, timeout time.Duration, deadLetters string) (*host.Host, *testkit.SyncBuffer) {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &testkit.SyncBuffer{}
 	full := append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, env...)
 	h, err := host.New(host.Config{
 		PluginPath:    []string{pluginDir},

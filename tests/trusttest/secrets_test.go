@@ -11,6 +11,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"fmt"
+	"github.com/lava-actions/lava-actions/tests/testkit"
 	"io"
 	"log/slog"
 	"math/big"
@@ -424,7 +425,7 @@ func TestSecretsThirdPartyPlugin(t *testing.T) {
 	var posts atomic.Int32
 	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { posts.Add(1) }))
 	t.Cleanup(recv.Close)
-	logs := &syncBuffer{}
+	logs := &testkit.SyncBuffer{}
 	env := append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, w.env()...)
 	h, err := host.New(host.Config{
 		PluginPath: []string{pluginDir, dir},
