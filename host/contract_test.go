@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/lava-actions/lava-actions/host"
 	"github.com/lava-actions/lava-actions/sdk/protocol"
@@ -128,6 +129,11 @@ func TestHostRedactsPluginOutput(t *testing.T) {
 	rep, err := h.Run(context.Background(), host.OnSuccess, job, realm, result)
 	if err == nil {
 		t.Fatal("the plugin always fails")
+	}
+	// A plugin's stderr reaches the host's log asynchronously: wait for its
+	// line (or give up after a while and let the checks below report it).
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(sink.String(), "stderr line with key") && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
 	}
 	b, _ := json.Marshal(rep)
 	shown := err.Error() + "\n" + string(b) + "\n" + sink.String()
