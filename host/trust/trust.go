@@ -28,7 +28,7 @@ var ErrOutside = errors.New("outside its directory")
 // resolved) must be a directory owned by root or the current user and not
 // writable by group or others. It returns the real path.
 func CheckDir(dir string) (string, error) {
-	real, err := filepath.EvalSymlinks(dir)
+	real, err := realPath(dir)
 	if err != nil {
 		return "", fmt.Errorf("plugin directory %s: %w", dir, err)
 	}
@@ -54,7 +54,7 @@ func CheckPlugin(dir, path string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	real, err := filepath.EvalSymlinks(path)
+	real, err := realPath(path)
 	if err != nil {
 		return "", fmt.Errorf("%w: plugin %s: %w", ErrUntrusted, path, err)
 	}
@@ -72,6 +72,16 @@ func CheckPlugin(dir, path string) (string, error) {
 		return "", err
 	}
 	return real, nil
+}
+
+// realPath is p made absolute with every symbolic link resolved, so that a
+// relative plugin directory and an absolute plugin path compare.
+func realPath(p string) (string, error) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", err
+	}
+	return filepath.EvalSymlinks(abs)
 }
 
 // Inside reports whether path is dir or lies below it. Both must be clean

@@ -164,3 +164,23 @@ func symlink(t *testing.T, target, link string) {
 		t.Fatal(err)
 	}
 }
+
+// A plugin directory given as a relative path (e.g. --plugin-dir
+// bin/plugins) holds its plugins even when their paths are absolute.
+func TestCheckPluginRelativeDir(t *testing.T) {
+	t.Parallel()
+	dir, plugin := layout(t)
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel, err := filepath.Rel(wd, dir)
+	if err != nil || filepath.IsAbs(rel) {
+		t.Skipf("no relative path from %s to %s", wd, dir)
+	}
+	for _, p := range []string{plugin, filepath.Join(rel, filepath.Base(plugin))} {
+		if _, err := trust.CheckPlugin(rel, p); err != nil {
+			t.Errorf("CheckPlugin(%q, %q): %v", rel, p, err)
+		}
+	}
+}
