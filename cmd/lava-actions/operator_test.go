@@ -77,6 +77,7 @@ func TestPluginPathTrust(t *testing.T) {
 				append(pd, "render", "--on", "success", "--job", "testdata/job-two.json", "--realm", "testdata/realm.json"),
 				append(pd, "validate", "testdata/job-two.json"),
 				append(pd, "plugins", "lock"),
+				append(pd, "plugins"),
 			} {
 				res := lava(t, "", args...)
 				if res.code != 2 || !strings.Contains(res.stdout+res.stderr, tc.want) || !strings.Contains(res.stdout+res.stderr, "untrusted plugin path") {

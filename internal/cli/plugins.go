@@ -2,11 +2,13 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"runtime"
 	"strings"
 
+	"github.com/lava-actions/lava-actions/host"
 	"github.com/lava-actions/lava-actions/sdk/protocol"
 	"github.com/spf13/cobra"
 )
@@ -39,8 +41,9 @@ func newPluginsCmd(e *env) *cobra.Command {
 		Long: `Plugins lists each action plugin found on the plugin path: its type, version,
 protocol, path and the SHA-256 of its executable, the executables it shadows
 (same type later on the path, not used) and any path problems. Each plugin
-is started once to ask for its description. The exit status is 1 when a
-plugin could not describe itself.`,
+is started once to ask for its description. The exit status is 2 when a
+plugin is refused by the plugin-path trust or integrity checks, else 1 when
+a plugin could not describe itself.`,
 		Args: noArgs,
 		RunE: e.runE(func(cmd *cobra.Command, _ []string) error { return listPlugins(cmd.Context(), e, output) }),
 	}
@@ -59,12 +62,15 @@ func listPlugins(ctx context.Context, e *env, output string) error {
 	}
 	defer shutdown(h, e.logger())
 	doc := pluginsJSON{PluginPath: e.pluginPath(), Plugins: []pluginJSON{}}
-	broken := 0
+	broken, refused := 0, 0
 	for _, p := range h.Plugins(ctx) {
 		pj := pluginJSON{Type: p.Type, Path: p.Path, SHA256: p.SHA256, Shadows: p.Shadows}
 		if p.Err != nil {
 			pj.Error = p.Err.Error()
 			broken++
+			if errors.Is(p.Err, host.ErrUntrusted) || errors.Is(p.Err, host.ErrIntegrity) {
+				refused++
+			}
 		} else {
 			d := p.Description
 			pj.Version, pj.Summary, pj.Capabilities = d.Version, d.Summary, d.Capabilities
@@ -85,6 +91,9 @@ func listPlugins(ctx context.Context, e *env, output string) error {
 	}
 	if ctx.Err() != nil {
 		return failed(ctx.Err())
+	}
+	if refused > 0 {
+		return &reportedError{code: ExitBadInput}
 	}
 	if broken > 0 {
 		return &reportedError{code: ExitFailed}
