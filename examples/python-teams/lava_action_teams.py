@@ -102,8 +102,8 @@ class Teams(Action):
             summary="Post a Microsoft Teams message card to an incoming webhook.",
             capabilities=["dry-run"],
             fields=[
-                Field("webhook_url", required=True, kind=Kind.STRING,
-                      doc="The incoming webhook URL (a secret); not rendered."),
+                Field("webhook_url", required=True, kind=Kind.STRING, secret=True,
+                      doc="The incoming webhook URL (a secret the host redacts); not rendered."),
                 Field("title", kind=Kind.STRING, render=Render.TEXT, doc="Card title."),
                 Field("text", required=True, kind=Kind.STRING, render=Render.TEXT,
                       doc="Card text (Markdown)."),

@@ -47,6 +47,9 @@ class Field:
     kind_error: str = ""
     """Replaces the default "<name> must be <kind>" message."""
     doc: str = ""
+    secret: bool = False
+    """The value (as written and as rendered) is a secret: the host redacts it from
+    everything the plugin returns (error, summary, effects, logs)."""
 
 
 @dataclass
@@ -140,6 +143,15 @@ class Request:
     dry_run: bool
     deadline: Optional[_dt.datetime] = None
     log: ActionLog = field(default_factory=ActionLog)
+    secrets: List[str] = field(default_factory=list)
+    """Values marked with secret(); the host redacts them from the response."""
+
+    def secret(self, value: str) -> str:
+        """Mark value (e.g. a URL resolved at run time) as a secret the host must redact from
+        everything this request returns; returns value."""
+        if value:
+            self.secrets.append(str(value))
+        return value
 
     def time_left(self) -> Optional[float]:
         """Seconds until the deadline (never negative), or None without one."""

@@ -80,7 +80,8 @@ class _Servicer:
                                    capabilities=d.capabilities)
         for f in d.fields:
             resp.fields.append(pb.Field(name=f.name, required=f.required, kind=f.kind,
-                                        render=f.render, doc=f.doc))
+                                        render=f.render, doc=f.doc, kind_error=f.kind_error,
+                                        secret=f.secret))
         return resp
 
     def _request(self, p: pb.ExecuteRequest) -> Request:
@@ -139,6 +140,7 @@ class _Servicer:
             for k, v in r["attrs"].items():
                 lr.attrs.append(pb.Attr(key=k, value=to_proto(v)))
             resp.logs.append(lr)
+        resp.secrets.extend(req.secrets)
         return resp
 
 

@@ -87,3 +87,30 @@ def test_refuses_to_run_by_hand():
     assert "This is a lava-actions plugin (pyfault)" in out.stderr
     out = subprocess.run([sys.executable, exe, "version"], capture_output=True, text=True, env=env, timeout=30)
     assert out.stdout == "lava-action-pyfault 0.0.1 (protocol 1)\n"
+
+
+def test_secrets_reach_the_host():
+    """Declared secret fields and values marked with Request.secret travel to the host,
+    which redacts them from everything the plugin returns."""
+    from lava_actions_plugin import Action, ActionError
+    from lava_actions_plugin._pb import action_pb2 as pb
+    from lava_actions_plugin._server import _Servicer
+
+    class Leaky(Action):
+        def describe(self) -> Description:
+            return Description(type="leaky", version="1", fields=[
+                Field("token", required=True, kind=Kind.STRING, secret=True),
+                Field("n", kind=Kind.NUMBER, kind_error="n must be a count")])
+
+        def execute(self, request):
+            request.secret("resolved-at-run-time")
+            raise ActionError("failed with " + request.item["token"])
+
+    srv = _Servicer(Leaky())
+    fields = {f.name: f for f in srv.describe(pb.DescribeRequest(), None).fields}
+    assert fields["token"].secret and not fields["n"].secret
+    assert fields["n"].kind_error == "n must be a count"
+    req = pb.ExecuteRequest(trigger="on_success", item=map_to_proto({"action": "leaky", "token": "tok-1"}))
+    resp = srv.execute(req, None)
+    assert resp.error == "failed with tok-1"  # the plugin's own text; the host redacts it
+    assert list(resp.secrets) == ["resolved-at-run-time"]
