@@ -6,6 +6,7 @@ package awstest
 import (
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -24,12 +25,29 @@ type Env struct {
 	Config aws.Config
 }
 
+// kumoMu serialises starting and stopping kumo servers: kumo wires its
+// services through state shared by every server of the process, which two
+// parallel tests starting servers at once would race on.
+var kumoMu sync.Mutex
+
+// newServer starts a kumo server; stop stops it.
+func newServer() (srv *kumo.Server, stop func()) {
+	kumoMu.Lock()
+	defer kumoMu.Unlock()
+	srv = kumo.NewServer()
+	return srv, func() {
+		kumoMu.Lock()
+		defer kumoMu.Unlock()
+		srv.Close()
+	}
+}
+
 // Start starts kumo and stops it when the test ends. All kumo servers in one
 // test binary share state, so tests must use unique resource names.
 func Start(t testing.TB) *Env {
 	t.Helper()
-	srv := kumo.NewServer()
-	t.Cleanup(srv.Close)
+	srv, stop := newServer()
+	t.Cleanup(stop)
 	cfg := aws.Config{
 		Region:       Region,
 		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
@@ -68,7 +86,7 @@ func (e *Env) Setenv(t *testing.T) {
 // environment to point at it (so awsx.Config, loaded once per process, uses
 // it) and returns a stop function.
 func StartMain() (*Env, func()) {
-	srv := kumo.NewServer()
+	srv, stop := newServer()
 	e := &Env{URL: srv.URL, Config: aws.Config{
 		Region:       Region,
 		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
@@ -78,5 +96,5 @@ func StartMain() (*Env, func()) {
 		k, v, _ := strings.Cut(kv, "=")
 		os.Setenv(k, v)
 	}
-	return e, srv.Close
+	return e, stop
 }
