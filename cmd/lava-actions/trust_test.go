@@ -1,17 +1,11 @@
 package main_test
 
 import (
-	"context"
 	"io"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 )
 
 func TestLockVerifyAndRunVerified(t *testing.T) {
@@ -68,29 +62,7 @@ func TestDeadLetterAndReplayCommand(t *testing.T) {
 
 func TestServeCommand(t *testing.T) {
 	t.Parallel()
-	sock := filepath.Join(t.TempDir(), "lava.sock")
-	cmd := exec.Command(filepath.Join(binDir, "lava-actions"), "serve", "--listen", sock)
-	cmd.Env = baseEnv()
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	client := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-		return (&net.Dialer{}).DialContext(ctx, "unix", sock)
-	}}}
-	var err error
-	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
-		var resp *http.Response
-		if resp, err = client.Get("http://lava/healthz"); err == nil {
-			resp.Body.Close()
-			break
-		}
-	}
-	if err != nil {
-		t.Fatalf("server not up: %v\n%s", err, stderr.String())
-	}
+	client, stop := startServe(t, filepath.Join(t.TempDir(), "lava.sock"), nil)
 	job, _ := os.ReadFile("testdata/job-two.json")
 	resp, err := client.Post("http://lava/v1/run", "application/json", strings.NewReader(`{"trigger":"success","job":`+string(job)+`}`))
 	if err != nil {
@@ -101,15 +73,5 @@ func TestServeCommand(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(string(body), `"status":"ok"`) {
 		t.Errorf("run: %d %s", resp.StatusCode, body)
 	}
-	cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("serve exit after SIGTERM: %v\n%s", err, stderr.String())
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("serve did not stop on SIGTERM")
-	}
+	stop() // SIGTERM: serve must exit 0 within 15 s
 }
