@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -62,7 +63,9 @@ type Conn struct {
 	// Redactor, when set, holds secrets the host would know (e.g. the
 	// plugin's AWS credentials); Execute redacts them too.
 	Redactor *protocol.Redactor
-	desc     *protocol.DescribeResponse
+
+	mu   sync.Mutex // guards desc: parallel subtests share one Conn
+	desc *protocol.DescribeResponse
 }
 
 // InProcess serves a on a loopback gRPC server inside the test process.
@@ -142,6 +145,8 @@ func (c *Conn) Describe(ctx context.Context) (sdk.Description, error) {
 }
 
 func (c *Conn) describe(ctx context.Context) (*protocol.DescribeResponse, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.desc != nil {
 		return c.desc, nil
 	}
