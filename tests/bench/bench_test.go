@@ -135,8 +135,13 @@ func logJob() (job, realm, result *value.Map) {
 
 // BenchmarkWarmLog is a one-action list through a warm host.
 func BenchmarkWarmLog(b *testing.B) {
-	h := newHost(b)
 	job, realm, result := logJob()
+	warmRuns(b, newHost(b), job, realm, result)
+}
+
+// warmRuns runs the job's on_success list once to warm the host, then
+// b.N times, reporting the latencies.
+func warmRuns(b *testing.B, h *host.Host, job, realm, result *value.Map) {
 	ctx := context.Background()
 	if _, err := h.Run(ctx, host.OnSuccess, job, realm, result); err != nil {
 		b.Fatal(err)
@@ -158,7 +163,11 @@ func BenchmarkWarmLog(b *testing.B) {
 func BenchmarkBareRoundTrip(b *testing.B) {
 	conn := plugintest.Exec(b, filepath.Join(pluginDir, "lava-action-log"))
 	job, realm, result := logJob()
-	in := plugintest.Input{Item: value.NewMap("action", "log", "message", "Job {{ job.job_id }} done"), Job: job, Realm: realm, Result: result}
+	bareRoundTrips(b, conn, plugintest.Input{Item: value.NewMap("action", "log", "message", "Job {{ job.job_id }} done"), Job: job, Realm: realm, Result: result})
+}
+
+// bareRoundTrips times b.N Executes of in straight over conn.
+func bareRoundTrips(b *testing.B, conn *plugintest.Conn, in plugintest.Input) {
 	ctx := context.Background()
 	var lat latencies
 	for b.Loop() {
