@@ -7,7 +7,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X github.com/lava-actions/lava-actions/internal/version.Version=$(VERSION)
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all help build plugins cli test test-python python-deps lint fuzz bench demo clean proto proto-python
+.PHONY: all help build plugins cli test test-python python-deps lint fuzz bench bench-smoke demo clean proto proto-python
 
 all: build ## build the CLI and every bundled plugin
 
@@ -63,6 +63,12 @@ lint: ## gofmt, go vet and staticcheck on both modules (root and sdk/)
 
 bench: ## run the benchmarks and print one table
 	$(GO) run ./tests/benchtable
+
+bench-smoke: ## run every benchmark of both modules once, so one that no longer runs fails CI
+	@mkdir -p $(BIN)
+	@$(GO) test -run '^$$' -bench . -benchtime 1x ./... > $(BIN)/bench-smoke.log 2>&1 || { grep -a -v '^Benchmark\|^ok\|no test files' $(BIN)/bench-smoke.log; exit 1; }
+	@cd sdk && $(GO) test -run '^$$' -bench . -benchtime 1x ./... > ../$(BIN)/bench-smoke.log 2>&1 || { grep -a -v '^Benchmark\|^ok\|no test files' ../$(BIN)/bench-smoke.log; exit 1; }
+	@echo "every benchmark ran once"
 
 demo: build ## run a sample job's actions against a local AWS endpoint
 	$(GO) run ./cmd/lava-demo -plugins $(BIN)/plugins
