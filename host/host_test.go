@@ -19,6 +19,7 @@ import (
 	"github.com/lava-actions/lava-actions/host"
 	"github.com/lava-actions/lava-actions/sdk/plugintest"
 	"github.com/lava-actions/lava-actions/sdk/value"
+	"github.com/lava-actions/lava-actions/tests/testkit"
 	"go.uber.org/goleak"
 )
 
@@ -269,7 +270,7 @@ func TestDeadlineKillsHungPlugin(t *testing.T) {
 	if !errors.As(err, &pe) || pe.Kind != host.KindDeadline {
 		t.Fatalf("err = %v, want a deadline PluginError", err)
 	}
-	if !gone(before, 2*time.Second) {
+	if !testkit.Gone(before, 2*time.Second) {
 		t.Errorf("hung plugin %d still alive", before)
 	}
 	if after := pidOf(t, h); after == before {
@@ -312,7 +313,7 @@ func TestShutdownDrainsInFlight(t *testing.T) {
 	if _, err := run(t, h, mode("ok")); !errors.Is(err, host.ErrHostClosed) {
 		t.Errorf("run after shutdown: %v, want ErrHostClosed", err)
 	}
-	if !gone(pid, 2*time.Second) {
+	if !testkit.Gone(pid, 2*time.Second) {
 		t.Errorf("plugin %d alive after Shutdown", pid)
 	}
 }
@@ -414,26 +415,6 @@ func TestPluginsDescribesAndCaches(t *testing.T) {
 	if !found {
 		t.Fatal("log plugin not listed")
 	}
-}
-
-// alive reports whether pid is a live (non-zombie) process.
-func alive(pid int) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	f := strings.Fields(string(b))
-	return len(f) > 2 && f[2] != "Z" && f[2] != "X"
-}
-
-// gone waits up to d for pid to die and reports whether it did.
-func gone(pid int, d time.Duration) bool {
-	for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
-		if !alive(pid) {
-			return true
-		}
-	}
-	return !alive(pid)
 }
 
 func TestExitMidActionIsACrash(t *testing.T) {

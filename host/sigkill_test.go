@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/lava-actions/lava-actions/host"
+	"github.com/lava-actions/lava-actions/tests/testkit"
 )
 
 // helperHost runs in a re-executed test binary: it starts every plugin in
@@ -64,7 +65,7 @@ func TestSIGKILLedHostLeavesNoPlugin(t *testing.T) {
 		t.Fatalf("helper started %d plugins, want 2", len(pids))
 	}
 	for _, p := range pids {
-		if !alive(p) {
+		if !testkit.Alive(p) {
 			t.Fatalf("plugin %d not running before the kill", p)
 		}
 	}
@@ -74,7 +75,7 @@ func TestSIGKILLedHostLeavesNoPlugin(t *testing.T) {
 	cmd.Wait()
 	deadline := time.Now().Add(2 * time.Second)
 	for _, p := range pids {
-		if !gone(p, time.Until(deadline)) {
+		if !testkit.Gone(p, time.Until(deadline)) {
 			t.Errorf("plugin %d still alive 2s after its host was SIGKILLed", p)
 		}
 	}

@@ -3,7 +3,6 @@ package main_test
 import (
 	"context"
 	"encoding/json"
-	"github.com/lava-actions/lava-actions/tests/testkit"
 	"io"
 	"net"
 	"net/http"
@@ -14,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/lava-actions/lava-actions/tests/testkit"
 )
 
 // logPluginDir copies the log plugin into a fresh directory and returns it.

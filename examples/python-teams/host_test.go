@@ -3,7 +3,6 @@ package pythonteams_test
 import (
 	"encoding/json"
 	"errors"
-	"github.com/lava-actions/lava-actions/tests/testkit"
 	"io"
 	"log/slog"
 	"net/http"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/lava-actions/lava-actions/host"
 	"github.com/lava-actions/lava-actions/sdk/value"
+	"github.com/lava-actions/lava-actions/tests/testkit"
 )
 
 func newHost(tb testing.TB, cfg host.Config) (*host.Host, *testkit.SyncBuffer) {

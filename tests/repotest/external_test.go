@@ -3,7 +3,6 @@ package repotest
 import (
 	"bytes"
 	"context"
-	"github.com/lava-actions/lava-actions/tests/testkit"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/lava-actions/lava-actions/host"
 	"github.com/lava-actions/lava-actions/sdk/value"
+	"github.com/lava-actions/lava-actions/tests/testkit"
 )
 
 // repoRoot is the repository root, from this package's directory.

@@ -15,6 +15,7 @@ import (
 	"github.com/lava-actions/lava-actions/host"
 	"github.com/lava-actions/lava-actions/sdk/plugintest"
 	"github.com/lava-actions/lava-actions/sdk/value"
+	"github.com/lava-actions/lava-actions/tests/testkit"
 )
 
 // runList runs items as the job's list for trigger, with the fixture job
@@ -167,7 +168,7 @@ func TestFaults(t *testing.T) {
 		if _, err := runList(ctx, h, host.OnSuccess, "x", mis("exit")); kindOf(err) != "plugin:crash" {
 			t.Fatalf("exit: %v", err)
 		}
-		if !gone(a, 2*time.Second) {
+		if !testkit.Gone(a, 2*time.Second) {
 			t.Errorf("crashed process %d still alive", a)
 		}
 		if c := pid(); c == a {
@@ -370,7 +371,7 @@ func TestFaults(t *testing.T) {
 		if took < actionTimeout || took > actionTimeout+3*time.Second {
 			t.Errorf("hang ended after %v, want about %v", took, actionTimeout)
 		}
-		if !gone(pid, 2*time.Second) {
+		if !testkit.Gone(pid, 2*time.Second) {
 			t.Errorf("hung plugin %d still alive", pid)
 		}
 	})

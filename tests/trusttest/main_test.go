@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"github.com/lava-actions/lava-actions/tests/testkit"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -32,6 +31,7 @@ import (
 	"github.com/lava-actions/lava-actions/host"
 	"github.com/lava-actions/lava-actions/sdk/value"
 	"github.com/lava-actions/lava-actions/state"
+	"github.com/lava-actions/lava-actions/tests/testkit"
 	"github.com/sivchari/kumo"
 )
 

@@ -11,7 +11,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"fmt"
-	"github.com/lava-actions/lava-actions/tests/testkit"
 	"io"
 	"log/slog"
 	"math/big"
@@ -31,6 +30,7 @@ import (
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 	"github.com/lava-actions/lava-actions/host"
+	"github.com/lava-actions/lava-actions/tests/testkit"
 )
 
 // secrets are the distinctive secret strings of one test run.
